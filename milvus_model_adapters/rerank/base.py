@@ -1,0 +1,97 @@
+"""The reranker interface and the wrapper over pymilvus-model rerank functions."""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from milvus_model_adapters._validate import check_positive_int, check_text, check_texts
+from milvus_model_adapters.errors import InvalidTypeError, RerankError
+
+
+@dataclass(frozen=True, slots=True)
+class RerankHit:
+    """One reranked document: its position in the input, its relevance score and its text.
+
+    Mirrors pymilvus-model's ``RerankResult(index, score, text)`` with plain Python types.
+    """
+
+    index: int
+    score: float
+    text: str
+
+
+class Reranker(ABC):
+    """Scores documents against a query; higher is more relevant."""
+
+    def rerank(self, query: str, documents: Sequence[str], top_k: int | None = None) -> list[RerankHit]:
+        """Rank ``documents`` for ``query``.
+
+        Args:
+            query: The query text.
+            documents: Candidate texts.
+            top_k: How many hits to return (all when ``None``).
+
+        Returns:
+            Hits sorted by descending score, ties broken by input position.
+
+        Raises:
+            InvalidInputError: On an empty query, an empty list or a blank document.
+            InvalidTypeError: On non-string input.
+            RerankError: If the underlying model or API fails.
+        """
+        query = check_text(query, what="query")
+        docs = check_texts(documents, what="documents")
+        k = len(docs) if top_k is None else min(check_positive_int(top_k, what="top_k"), len(docs))
+        hits = self._rerank(query, docs, k)
+        for hit in hits:
+            if not 0 <= hit.index < len(docs):
+                raise RerankError(f"reranker returned index {hit.index} for {len(docs)} documents")
+            if not math.isfinite(hit.score):
+                raise RerankError(f"reranker returned a non-finite score for document {hit.index}")
+        hits.sort(key=lambda h: (-h.score, h.index))
+        return hits[:k]
+
+    @abstractmethod
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
+        """Score validated input; may return more than ``top_k`` hits."""
+
+    def __call__(self, query: str, documents: Sequence[str], top_k: int | None = None) -> list[RerankHit]:
+        """Same as :meth:`rerank`, in pymilvus-model's calling convention."""
+        return self.rerank(query, documents, top_k)
+
+
+class FunctionReranker(Reranker):
+    """Any pymilvus-model rerank function (``rf(query, documents, top_k) -> [RerankResult]``)."""
+
+    def __init__(self, function: Any) -> None:
+        """Wrap ``function``.
+
+        Raises:
+            InvalidTypeError: If it is not callable.
+        """
+        if not callable(function):
+            raise InvalidTypeError(f"{type(function).__name__} is not a rerank function")
+        self.function = function
+
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
+        try:
+            results = self.function(query, documents, top_k)
+        except Exception as exc:  # the provider's own error types vary
+            raise RerankError(f"{type(self.function).__name__} failed: {exc}") from exc
+        return [
+            RerankHit(index=int(r.index), score=float(r.score), text=documents[int(r.index)]) for r in results
+        ]
+
+    def __repr__(self) -> str:
+        return f"FunctionReranker({type(self.function).__name__})"
+
+
+def as_reranker(reranker: Any) -> Reranker:
+    """Return ``reranker`` as a :class:`Reranker`, wrapping a pymilvus-model rerank function if needed."""
+    if isinstance(reranker, Reranker):
+        return reranker
+    return FunctionReranker(reranker)

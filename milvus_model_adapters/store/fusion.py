@@ -1,0 +1,124 @@
+"""Fusion of ranked lists from several search routes: reciprocal rank and weighted scores."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+
+Normalization = Literal["minmax", "arctan"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteHit:
+    """One hit of one route: the document id, the route's raw score and its 1-based rank."""
+
+    id: str
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class RRF:
+    """Reciprocal rank fusion: ``score = sum over routes of 1 / (k + rank)``, as Milvus's ``RRFRanker``.
+
+    Attributes:
+        k: Smoothing constant; larger values flatten the difference between top ranks.
+    """
+
+    k: int = 60
+
+    def __post_init__(self) -> None:
+        if isinstance(self.k, bool) or not isinstance(self.k, int):
+            raise InvalidTypeError(f"RRF k must be an int, got {type(self.k).__name__}")
+        if self.k < 0:
+            raise InvalidInputError(f"RRF k must be >= 0, got {self.k}")
+
+    def fuse(self, routes: Mapping[str, Sequence[RouteHit]]) -> dict[str, float]:
+        """Fused score by document id."""
+        fused: dict[str, float] = {}
+        for hits in routes.values():
+            for hit in hits:
+                fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (self.k + hit.rank)
+        return fused
+
+
+@dataclass(frozen=True)
+class Weighted:
+    """Weighted sum of normalised route scores.
+
+    Attributes:
+        weights: Weight per route, in route order (dense, sparse).
+        normalization: ``"minmax"`` rescales each route's scores to [0, 1] per query, so routes on
+            different scales (cosine vs BM25) are comparable; ``"arctan"`` is Milvus's
+            ``WeightedRanker`` normalisation (``0.5 + atan(s)/pi`` for inner product, ``2*atan(s)/pi``
+            for BM25), giving the same ranking as server-side fusion.
+    """
+
+    weights: tuple[float, ...] = (0.5, 0.5)
+    normalization: Normalization = "minmax"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weights, str) or not isinstance(self.weights, Sequence):
+            raise InvalidTypeError(f"weights must be a sequence of numbers, got {type(self.weights).__name__}")
+        for w in self.weights:
+            if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w < 0:
+                raise InvalidInputError(f"weights must be finite numbers >= 0, got {self.weights!r}")
+        if not any(self.weights):
+            raise InvalidInputError("at least one weight must be > 0")
+        if self.normalization not in ("minmax", "arctan"):
+            raise InvalidInputError(f"unknown normalization {self.normalization!r}; use 'minmax' or 'arctan'")
+        object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
+
+    def fuse(self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str]) -> dict[str, float]:
+        """Fused score by document id; ``kinds`` maps a route to ``"ip"`` or ``"bm25"``.
+
+        Raises:
+            InvalidInputError: If the number of weights is not the number of routes.
+        """
+        if len(self.weights) != len(routes):
+            raise InvalidInputError(f"{len(self.weights)} weights given for {len(routes)} routes")
+        fused: dict[str, float] = {}
+        for weight, (name, hits) in zip(self.weights, routes.items(), strict=True):
+            for hit, norm in zip(hits, self._normalise(hits, kinds[name]), strict=True):
+                fused[hit.id] = fused.get(hit.id, 0.0) + weight * norm
+        return fused
+
+    def _normalise(self, hits: Sequence[RouteHit], kind: str) -> list[float]:
+        scores = [h.score for h in hits]
+        if self.normalization == "arctan":
+            if kind == "bm25":
+                return [2.0 * math.atan(s) / math.pi for s in scores]
+            return [0.5 + math.atan(s) / math.pi for s in scores]
+        if not scores:
+            return []
+        lo, hi = min(scores), max(scores)
+        if hi == lo:
+            return [1.0] * len(scores)
+        return [(s - lo) / (hi - lo) for s in scores]
+
+
+Ranker = RRF | Weighted
+
+
+def make_ranker(ranker: str | Ranker, *, rrf_k: int = 60, weights: Sequence[float] | None = None) -> Ranker:
+    """Build a ranker from its name (``"rrf"`` or ``"weighted"``) or return the given one."""
+    if isinstance(ranker, RRF | Weighted):
+        return ranker
+    if ranker == "rrf":
+        return RRF(rrf_k)
+    if ranker == "weighted":
+        return Weighted(tuple(weights) if weights is not None else (0.5, 0.5))
+    raise InvalidInputError(f"unknown ranker {ranker!r}; use 'rrf' or 'weighted'")
+
+
+def order(fused: Mapping[str, float], routes: Mapping[str, Sequence[RouteHit]]) -> list[str]:
+    """Ids by descending fused score; ties go to the better best route rank, then to the id."""
+    best: dict[str, int] = {}
+    for hits in routes.values():
+        for hit in hits:
+            best[hit.id] = min(best.get(hit.id, hit.rank), hit.rank)
+    return sorted(fused, key=lambda i: (-fused[i], best.get(i, 0), i))

@@ -1,0 +1,91 @@
+"""The collection schema shared by the core store and both framework adapters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+from milvus_model_adapters.errors import SchemaMismatchError
+
+ID = "id"
+TEXT = "text"
+METADATA = "metadata"
+DENSE = "dense"
+SPARSE = "sparse"
+ID_MAX_LENGTH = 512
+TEXT_MAX_BYTES = 65535
+BM25_FUNCTION = "bm25_fn"
+
+
+def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer_params: dict[str, Any] | None) -> Any:
+    """Create the schema: string id, text, JSON metadata, dense vector, sparse BM25 vector.
+
+    With client-side BM25 the sparse field holds this package's BM25 document vectors; the
+    statistics can always be recounted from ``text``. With Milvus's built-in BM25 the sparse field
+    is the output of a BM25 function over ``text``.
+    """
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field(ID, DataType.VARCHAR, is_primary=True, max_length=ID_MAX_LENGTH)
+    if builtin_bm25:
+        kwargs: dict[str, Any] = {"enable_analyzer": True}
+        if analyzer_params:
+            kwargs["analyzer_params"] = analyzer_params
+        schema.add_field(TEXT, DataType.VARCHAR, max_length=TEXT_MAX_BYTES, **kwargs)
+    else:
+        schema.add_field(TEXT, DataType.VARCHAR, max_length=TEXT_MAX_BYTES)
+    schema.add_field(METADATA, DataType.JSON)
+    schema.add_field(DENSE, DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
+    if builtin_bm25:
+        schema.add_function(
+            Function(name=BM25_FUNCTION, function_type=FunctionType.BM25, input_field_names=[TEXT], output_field_names=[SPARSE])
+        )
+    return schema
+
+
+def build_index_params(client: MilvusClient, *, builtin_bm25: bool, dense_index: dict[str, Any]) -> Any:
+    """Index parameters that Milvus Lite (2.5 and 3.x) and Milvus servers all accept."""
+    params = client.prepare_index_params()
+    params.add_index(field_name=DENSE, **dense_index)
+    params.add_index(
+        field_name=SPARSE,
+        index_type="SPARSE_INVERTED_INDEX",
+        metric_type="BM25" if builtin_bm25 else "IP",
+        params={"drop_ratio_build": 0.0},
+    )
+    return params
+
+
+def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm25: bool) -> None:
+    """Raise :class:`SchemaMismatchError` unless an existing collection has this store's schema."""
+    fields = {f["name"]: f for f in description.get("fields", [])}
+    expected: dict[str, DataType] = {
+        ID: DataType.VARCHAR,
+        TEXT: DataType.VARCHAR,
+        METADATA: DataType.JSON,
+        DENSE: DataType.FLOAT_VECTOR,
+        SPARSE: DataType.SPARSE_FLOAT_VECTOR,
+    }
+    problems = []
+    for field_name, dtype in expected.items():
+        found = fields.get(field_name)
+        if found is None:
+            problems.append(f"missing field {field_name!r}")
+        elif found["type"] != dtype:
+            problems.append(f"field {field_name!r} is {found['type'].name}, expected {dtype.name}")
+    if not problems:
+        if not fields[ID].get("is_primary"):
+            problems.append(f"field {ID!r} is not the primary key")
+        found_dim = int(fields[DENSE].get("params", {}).get("dim", -1))
+        if found_dim != dim:
+            problems.append(f"dense dimension is {found_dim}, the encoder gives {dim}")
+        has_function = bool(description.get("functions"))
+        if has_function != builtin_bm25:
+            want = "Milvus's built-in BM25" if builtin_bm25 else "client-side BM25"
+            problems.append(f"the collection was not created for {want}")
+    if problems:
+        raise SchemaMismatchError(
+            f"collection {name!r} exists with a different schema: {'; '.join(problems)}. "
+            "Use another collection name, or pass drop_existing=True to delete it and its data."
+        )
