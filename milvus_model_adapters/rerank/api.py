@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import requests
 
 from milvus_model_adapters.errors import InvalidInputError, RerankError
-from milvus_model_adapters.rerank.base import Reranker, RerankHit
+from milvus_model_adapters.rerank.base import Reranker
 
 
 class SecretStr:
@@ -88,7 +88,7 @@ class APIReranker(Reranker):
     def _payload(self, query: str, documents: list[str], top_k: int) -> dict[str, Any]:
         return {"model": self.model, "query": query, "documents": documents, self.top_key: top_k}
 
-    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
         headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}", "Content-Type": "application/json"}
         try:
             response = self._session.post(
@@ -101,11 +101,8 @@ class APIReranker(Reranker):
         try:
             body = response.json()
             results = body[self.results_key]
-            return [
-                RerankHit(index=int(r["index"]), score=float(r["relevance_score"]), text=documents[int(r["index"])])
-                for r in results
-            ]
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            return [(int(r["index"]), float(r["relevance_score"])) for r in results]
+        except (ValueError, KeyError, TypeError) as exc:
             raise RerankError(f"{self.provider} rerank returned an unexpected response ({exc!r})") from None
 
     def __repr__(self) -> str:

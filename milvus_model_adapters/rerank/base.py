@@ -46,18 +46,19 @@ class Reranker(ABC):
         query = check_text(query, what="query")
         docs = check_texts(documents, what="documents")
         k = len(docs) if top_k is None else min(check_positive_int(top_k, what="top_k"), len(docs))
-        hits = self._rerank(query, docs, k)
-        for hit in hits:
-            if not 0 <= hit.index < len(docs):
-                raise RerankError(f"reranker returned index {hit.index} for {len(docs)} documents")
-            if not math.isfinite(hit.score):
-                raise RerankError(f"reranker returned a non-finite score for document {hit.index}")
+        hits = []
+        for index, score in self._rerank(query, docs, k):
+            if not 0 <= index < len(docs):
+                raise RerankError(f"reranker returned index {index} for {len(docs)} documents")
+            if not math.isfinite(score):
+                raise RerankError(f"reranker returned a non-finite score for document {index}")
+            hits.append(RerankHit(index=index, score=score, text=docs[index]))
         hits.sort(key=lambda h: (-h.score, h.index))
         return hits[:k]
 
     @abstractmethod
-    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
-        """Score validated input; may return more than ``top_k`` hits."""
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
+        """Score validated input as ``(index, score)`` pairs; may return more than ``top_k``."""
 
     def __call__(self, query: str, documents: Sequence[str], top_k: int | None = None) -> list[RerankHit]:
         """Same as :meth:`rerank`, in pymilvus-model's calling convention."""
@@ -77,14 +78,12 @@ class FunctionReranker(Reranker):
             raise InvalidTypeError(f"{type(function).__name__} is not a rerank function")
         self.function = function
 
-    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
         try:
             results = self.function(query, documents, top_k)
         except Exception as exc:  # the provider's own error types vary
             raise RerankError(f"{type(self.function).__name__} failed: {exc}") from exc
-        return [
-            RerankHit(index=int(r.index), score=float(r.score), text=documents[int(r.index)]) for r in results
-        ]
+        return [(int(r.index), float(r.score)) for r in results]
 
     def __repr__(self) -> str:
         return f"FunctionReranker({type(self.function).__name__})"

@@ -10,7 +10,7 @@ import numpy as np
 from milvus_model_adapters._deps import require
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.rerank.base import FunctionReranker, Reranker, RerankHit
+from milvus_model_adapters.rerank.base import FunctionReranker, Reranker
 
 
 class CosineReranker(Reranker):
@@ -25,13 +25,13 @@ class CosineReranker(Reranker):
         """Use ``encoder``, by default :meth:`DenseEncoder.default`."""
         self.encoder = encoder if encoder is not None else DenseEncoder.default()
 
-    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[RerankHit]:
+    def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
         q = self.encoder.encode_query(query)
         d = self.encoder.encode_documents(documents)
         q = q / max(float(np.linalg.norm(q)), 1e-12)
         d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
         scores = d @ q
-        return [RerankHit(index=i, score=float(s), text=documents[i]) for i, s in enumerate(scores.tolist())]
+        return list(enumerate(scores.tolist()))
 
     def __repr__(self) -> str:
         return f"CosineReranker(encoder={self.encoder!r})"

@@ -11,7 +11,7 @@ Filters are dictionaries over the JSON ``metadata`` field, in the style of LangC
 * nested keys with dots: ``{"page.number": 3}`` is ``metadata["page"]["number"] == 3``.
 
 Keys must be identifiers (letters, digits, ``_``; dots for nesting) and values are written as
-JSON literals (strings escaped, numbers finite, booleans ``true``/``false``), so no value can change
+literals (strings quoted with ``\\`` and ``"`` escaped, numbers finite, booleans ``true``/``false``), so no value can change
 the structure of the expression. Raw Milvus expressions are accepted separately and explicitly.
 """
 
@@ -38,7 +38,7 @@ OPERATORS = frozenset({*_COMPARISONS, "$in", "$nin", "$exists", "$and", "$or", "
 def literal(value: Any) -> str:
     """Write a scalar as a Milvus expression literal.
 
-    Strings become double-quoted JSON strings (quotes, backslashes and control characters escaped).
+    Strings are double-quoted with backslashes and double quotes escaped.
 
     Raises:
         FilterError: For NaN, infinities and types other than str, int, float and bool.
@@ -52,7 +52,11 @@ def literal(value: Any) -> str:
             raise FilterError(f"filter values must be finite numbers, got {value}")
         return repr(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        # Milvus string literals take \\ and \" as escapes and every other character as is, except
+        # line breaks, which its lexer rejects and no escape expresses.
+        if "\n" in value or "\r" in value:
+            raise FilterError("filter string values cannot contain line breaks")
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     raise FilterError(f"unsupported filter value of type {type(value).__name__}: {value!r}")
 
 
