@@ -83,8 +83,9 @@ def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm
         # Milvus Lite 2.5 lists no functions; the output field still says what feeds it.
         has_function = bool(description.get("functions")) or bool(fields[SPARSE].get("is_function_output"))
         if has_function != builtin_bm25:
+            have = "Milvus's built-in BM25" if has_function else "client-side BM25"
             want = "Milvus's built-in BM25" if builtin_bm25 else "client-side BM25"
-            problems.append(f"the collection was not created for {want}")
+            problems.append(f"its sparse vectors come from {have}, this store uses {want}")
     if problems:
         raise SchemaMismatchError(
             f"collection {name!r} exists with a different schema: {'; '.join(problems)}. "
