@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,12 +38,29 @@ def db_path(tmp_path: Path) -> str:
     return str(tmp_path / "test.db")
 
 
-@pytest.fixture
-def store(db_path: str, dense_encoder):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="session")
+def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Milvus Lite gRPC server on 127.0.0.1, for the remote code path."""
+    from milvus_model_adapters import lite_server
+
+    proc, uri = lite_server.start(tmp_path_factory.mktemp("server") / "server.db")
+    yield uri
+    lite_server.stop(proc)
+
+
+@pytest.fixture(params=["lite", pytest.param("server", marks=pytest.mark.network)])
+def store(request: pytest.FixtureRequest, db_path: str, dense_encoder):  # type: ignore[no-untyped-def]
+    """The same store over a Milvus Lite file and over a Milvus server at http://127.0.0.1:PORT."""
     from milvus_model_adapters.store import HybridStore
 
-    s = HybridStore(db_path, dense=dense_encoder)
+    if request.param == "lite":
+        s = HybridStore(db_path, dense=dense_encoder)
+    else:
+        name = "t_" + uuid.uuid4().hex[:12]
+        s = HybridStore(request.getfixturevalue("server_uri"), name, dense=dense_encoder, drop_existing=True)
     yield s
+    if not s.is_local:
+        s.drop()
     s.client.close()
 
 

@@ -1,0 +1,79 @@
+"""LangChain ``Embeddings`` over the core dense encoder."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ConfigDict, Field
+
+from milvus_model_adapters.dense import DenseEncoder
+
+
+class MilvusModelEmbeddings(BaseModel, Embeddings):
+    """Dense embeddings from any pymilvus-model dense function; all-MiniLM-L6-v2 offline by default.
+
+    Example:
+        >>> from milvus_model_adapters.langchain import MilvusModelEmbeddings
+        >>> embeddings = MilvusModelEmbeddings()                 # bundled MiniLM, 384 dims
+        >>> len(embeddings.embed_query("hello"))
+        384
+        >>> from pymilvus.model.dense import OpenAIEmbeddingFunction
+        >>> MilvusModelEmbeddings.from_function(OpenAIEmbeddingFunction())  # doctest: +SKIP
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    encoder: DenseEncoder = Field(default_factory=DenseEncoder.default)
+    """The core encoder; documents and queries keep their separate paths."""
+
+    @classmethod
+    def from_function(cls, function: Any, **kwargs: Any) -> MilvusModelEmbeddings:
+        """Wrap a pymilvus-model dense function (``OpenAIEmbeddingFunction``, ``BGEM3`` dense, ...)."""
+        return cls(encoder=DenseEncoder(function, **kwargs))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed documents (the function's document path)."""
+        return self.encoder.encode_documents(texts).tolist()  # type: ignore[no-any-return]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query (the function's query path)."""
+        return self.encoder.encode_query(text).tolist()  # type: ignore[no-any-return]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed documents in a worker thread."""
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        """Embed a query in a worker thread."""
+        return await asyncio.to_thread(self.embed_query, text)
+
+
+class LangChainDenseFunction:
+    """Presents a LangChain ``Embeddings`` as a pymilvus-model style dense function to the core."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self.embeddings = embeddings
+
+    def encode_documents(self, documents: list[str]) -> list[list[float]]:
+        return self.embeddings.embed_documents(documents)
+
+    def encode_queries(self, queries: list[str]) -> list[list[float]]:
+        return [self.embeddings.embed_query(q) for q in queries]
+
+    def __repr__(self) -> str:
+        return f"LangChainDenseFunction({type(self.embeddings).__name__})"
+
+
+def as_dense_encoder(embedding: Embeddings | DenseEncoder | Any | None) -> DenseEncoder:
+    """The core encoder behind a LangChain ``Embeddings``, a core encoder or a pymilvus-model function."""
+    if embedding is None:
+        return DenseEncoder.default()
+    if isinstance(embedding, DenseEncoder):
+        return embedding
+    if isinstance(embedding, MilvusModelEmbeddings):
+        return embedding.encoder
+    if isinstance(embedding, Embeddings):
+        return DenseEncoder(LangChainDenseFunction(embedding))
+    return DenseEncoder(embedding)

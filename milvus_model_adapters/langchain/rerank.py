@@ -1,0 +1,60 @@
+"""A LangChain document compressor over the core rerankers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import Callbacks
+from langchain_core.documents import BaseDocumentCompressor, Document
+from pydantic import ConfigDict, Field, field_validator
+
+from milvus_model_adapters._validate import check_positive_int
+from milvus_model_adapters.rerank.base import Reranker, as_reranker
+from milvus_model_adapters.rerank.local import CosineReranker
+
+
+class MilvusModelReranker(BaseDocumentCompressor):
+    """Rerank documents with a pymilvus-model rerank function or a core reranker.
+
+    Keeps the ``top_n`` best documents, each a copy with the reranker's score in
+    ``metadata["relevance_score"]`` (the input documents are not changed, and any earlier
+    retrieval scores in their metadata stay). Use it in ``ContextualCompressionRetriever``.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    reranker: Reranker = Field(default_factory=CosineReranker)
+    """The core reranker (a pymilvus-model rerank function is wrapped on construction)."""
+    top_n: int = 3
+    """How many documents to keep."""
+
+    @field_validator("reranker", mode="before")
+    @classmethod
+    def _wrap(cls, value: Any) -> Reranker:
+        return as_reranker(value)
+
+    @field_validator("top_n")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        return check_positive_int(value, what="top_n")
+
+    def compress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        """Return the ``top_n`` documents most relevant to ``query``, best first."""
+        if not documents:
+            return []
+        hits = self.reranker.rerank(query, [d.page_content for d in documents], top_k=self.top_n)
+        out = []
+        for hit in hits:
+            doc = documents[hit.index]
+            out.append(Document(page_content=doc.page_content, metadata={**doc.metadata, "relevance_score": hit.score}, id=doc.id))
+        return out
+
+    async def acompress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
+        """:meth:`compress_documents` in a worker thread."""
+        return await asyncio.to_thread(self.compress_documents, documents, query, callbacks)

@@ -1,0 +1,71 @@
+"""Sparse embeddings that ``langchain_milvus.Milvus`` accepts, over BM25 or any pymilvus-model sparse function.
+
+``langchain_milvus.Milvus`` recognises sparse functions by ``isinstance(f, BaseSparseEmbedding)``.
+When langchain-milvus is installed the class below derives from its ``BaseSparseEmbedding``; when
+it is not, from an identical local interface, so langchain-milvus stays optional.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from milvus_model_adapters._deps import is_installed
+from milvus_model_adapters.sparse_encoder import SparseEncoder
+
+if TYPE_CHECKING or not is_installed("langchain_milvus"):
+
+    class BaseSparseEmbedding(ABC):
+        """The interface of ``langchain_milvus.utils.sparse.BaseSparseEmbedding``."""
+
+        @abstractmethod
+        def embed_query(self, query: str) -> dict[int, float]:
+            """Embed query text."""
+
+        @abstractmethod
+        def embed_documents(self, texts: list[str]) -> list[dict[int, float]]:
+            """Embed documents."""
+
+else:
+    from langchain_milvus.utils.sparse import BaseSparseEmbedding
+
+
+class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
+    """BM25 (offline analyzer) or a pymilvus-model sparse function, as LangChain sparse embeddings.
+
+    Example:
+        >>> from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
+        >>> sparse = MilvusModelSparseEmbeddings.bm25(corpus=["the wing", "the engine"])
+        >>> sparse.embed_query("wing")
+        {0: 0.336...}
+    """
+
+    def __init__(self, function: Any) -> None:
+        """Wrap a :class:`~milvus_model_adapters.bm25.BM25Encoder` or a pymilvus-model sparse function."""
+        self.encoder = function if isinstance(function, SparseEncoder) else SparseEncoder(function)
+
+    @classmethod
+    def bm25(cls, corpus: Sequence[str] | None = None, **kwargs: Any) -> MilvusModelSparseEmbeddings:
+        """BM25 with the offline English analyzer, fitted on ``corpus`` if given."""
+        return cls(SparseEncoder.bm25(corpus, **kwargs))
+
+    def embed_query(self, query: str) -> dict[int, float]:
+        """Sparse vector of a query."""
+        return self.encoder.encode_query(query)
+
+    def embed_documents(self, texts: list[str]) -> list[dict[int, float]]:
+        """Sparse vectors of documents."""
+        return self.encoder.encode_documents(texts)
+
+    async def aembed_query(self, query: str) -> dict[int, float]:
+        """Sparse vector of a query, in a worker thread."""
+        return await asyncio.to_thread(self.embed_query, query)
+
+    async def aembed_documents(self, texts: list[str]) -> list[dict[int, float]]:
+        """Sparse vectors of documents, in a worker thread."""
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    def __repr__(self) -> str:
+        return f"MilvusModelSparseEmbeddings({self.encoder.function!r})"

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("langchain_core", reason="LangChain adapters need the 'langchain' extra")
+
+from langchain_core.documents import Document  # noqa: E402
+from langchain_core.embeddings import DeterministicFakeEmbedding  # noqa: E402
+from langchain_core.vectorstores import VectorStore  # noqa: E402
+from langchain_tests.integration_tests import (  # noqa: E402
+    EmbeddingsIntegrationTests,
+    RetrieversIntegrationTests,
+    VectorStoreIntegrationTests,
+)
+from langchain_tests.unit_tests import EmbeddingsUnitTests  # noqa: E402
+from pymilvus import MilvusClient  # noqa: E402
+
+from milvus_model_adapters.dense import DenseEncoder  # noqa: E402
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError  # noqa: E402
+from milvus_model_adapters.langchain import (  # noqa: E402
+    MilvusHybridRetriever,
+    MilvusHybridVectorStore,
+    MilvusModelEmbeddings,
+    MilvusModelReranker,
+    MilvusModelSparseEmbeddings,
+)
+from milvus_model_adapters.rerank import CosineReranker  # noqa: E402
+from milvus_model_adapters.store import HybridStore  # noqa: E402
+
+from .conftest import CORPUS  # noqa: E402
+
+_ENCODER: DenseEncoder | None = None
+
+
+def shared_encoder() -> DenseEncoder:
+    global _ENCODER
+    if _ENCODER is None:
+        _ENCODER = DenseEncoder.default()
+    return _ENCODER
+
+
+class TestEmbeddingsUnit(EmbeddingsUnitTests):
+    @property
+    def embeddings_class(self) -> type[MilvusModelEmbeddings]:
+        return MilvusModelEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"encoder": shared_encoder()}
+
+
+class TestEmbeddingsIntegration(EmbeddingsIntegrationTests):
+    @property
+    def embeddings_class(self) -> type[MilvusModelEmbeddings]:
+        return MilvusModelEmbeddings
+
+    @property
+    def embedding_model_params(self) -> dict[str, Any]:
+        return {"encoder": shared_encoder()}
+
+
+@pytest.fixture(scope="module")
+def shared_client(tmp_path_factory: pytest.TempPathFactory) -> Generator[MilvusClient, None, None]:
+    client = MilvusClient(str(tmp_path_factory.mktemp("lc") / "lc.db"))
+    yield client
+    client.close()
+
+
+class TestVectorStore(VectorStoreIntegrationTests):
+    @pytest.fixture
+    def vectorstore(self, shared_client: MilvusClient) -> Generator[VectorStore, None, None]:  # type: ignore[override]
+        store = MilvusHybridVectorStore(
+            self.get_embeddings(), collection="t_" + uuid.uuid4().hex[:10], client=shared_client
+        )
+        yield store
+        store.store.drop()
+
+
+_RETRIEVER_STORE: HybridStore | None = None
+
+
+class TestRetriever(RetrieversIntegrationTests):
+    @property
+    def retriever_constructor(self) -> type[MilvusHybridRetriever]:
+        return MilvusHybridRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        global _RETRIEVER_STORE
+        if _RETRIEVER_STORE is None:
+            import tempfile
+
+            path = Path(tempfile.mkdtemp()) / "retriever.db"
+            _RETRIEVER_STORE = HybridStore(str(path), dense=shared_encoder())
+            _RETRIEVER_STORE.add(CORPUS)
+        return {"store": _RETRIEVER_STORE, "k": 4}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "What is Milvus Lite?"
+
+
+def test_embeddings_use_document_and_query_paths() -> None:
+    calls: list[str] = []
+
+    class Fn:
+        dim = 2
+
+        def encode_documents(self, docs: list[str]) -> list[list[float]]:
+            calls.append("docs")
+            return [[1.0, 0.0] for _ in docs]
+
+        def encode_queries(self, queries: list[str]) -> list[list[float]]:
+            calls.append("queries")
+            return [[0.0, 1.0] for _ in queries]
+
+    emb = MilvusModelEmbeddings.from_function(Fn())
+    assert emb.embed_documents(["a"]) == [[1.0, 0.0]] and emb.embed_query("q") == [0.0, 1.0]
+    assert calls == ["docs", "queries"]
+    assert all(type(x) is float for x in emb.embed_query("q"))
+
+
+async def test_async_embeddings_do_not_block(dense_encoder: DenseEncoder) -> None:
+    emb = MilvusModelEmbeddings(encoder=dense_encoder)
+    assert await emb.aembed_query("hi") == emb.embed_query("hi")
+
+
+def test_sparse_embeddings_is_langchain_milvus_sparse() -> None:
+    from langchain_milvus.utils.sparse import BaseSparseEmbedding
+
+    sparse = MilvusModelSparseEmbeddings.bm25(corpus=CORPUS)
+    assert isinstance(sparse, BaseSparseEmbedding)
+    q = sparse.embed_query("vector database")
+    assert q and all(isinstance(k, int) and isinstance(v, float) for k, v in q.items())
+    assert len(sparse.embed_documents(CORPUS[:2])) == 2
+    assert sparse.embed_query("qqqzzz") == {}
+    with pytest.raises(NotFittedError):
+        MilvusModelSparseEmbeddings.bm25().embed_query("x")
+
+
+def test_sparse_wraps_pymilvus_function() -> None:
+    from pymilvus.model.sparse import BM25EmbeddingFunction
+
+    from milvus_model_adapters.analyzer import Analyzer
+
+    fn = BM25EmbeddingFunction(analyzer=Analyzer())
+    with pytest.raises(NotFittedError):
+        MilvusModelSparseEmbeddings(fn).embed_query("x")
+    fn.fit(CORPUS)
+    assert MilvusModelSparseEmbeddings(fn).embed_query("vector database")
+    with pytest.raises(InvalidTypeError):
+        MilvusModelSparseEmbeddings(object())
+
+
+def test_drop_in_langchain_milvus_dense_and_sparse(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    """langchain_milvus.Milvus with our dense and sparse embeddings, hybrid, on Milvus Lite."""
+    from langchain_milvus import Milvus
+
+    sparse = MilvusModelSparseEmbeddings.bm25(corpus=CORPUS)
+    dense = MilvusModelEmbeddings(encoder=dense_encoder)
+    store = Milvus.from_texts(
+        CORPUS,
+        embedding=[dense, sparse],
+        vector_field=["dense", "sparse"],
+        connection_args={"uri": str(tmp_path / "lcm.db")},
+        index_params=[
+            {"index_type": "FLAT", "metric_type": "IP"},
+            {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "IP", "params": {"drop_ratio_build": 0.0}},
+        ],
+        auto_id=True,
+    )
+    docs = store.similarity_search(
+        "inverse document frequency ranking", k=2, ranker_type="rrf", ranker_params={"k": 60}
+    )
+    assert docs[0].page_content == CORPUS[2]
+
+
+def test_reranker_compressor_keeps_scores(dense_encoder: DenseEncoder) -> None:
+    docs = [Document(page_content=t, metadata={"score": 0.1, "n": i}, id=str(i)) for i, t in enumerate(CORPUS)]
+    rr = MilvusModelReranker(reranker=CosineReranker(dense_encoder), top_n=2)
+    out = rr.compress_documents(docs, "Who was Alan Turing?")
+    assert len(out) == 2 and out[0].id in {"9", "10"}
+    assert out[0].metadata["relevance_score"] >= out[1].metadata["relevance_score"]
+    assert out[0].metadata["score"] == 0.1  # the retrieval score stays
+    assert "relevance_score" not in docs[9].metadata  # inputs untouched
+    assert rr.compress_documents([], "q") == []
+    with pytest.raises(ValueError, match="top_n must be > 0"):
+        MilvusModelReranker(reranker=CosineReranker(dense_encoder), top_n=0)
+
+
+def test_compressor_in_contextual_compression_retriever(dense_encoder: DenseEncoder, filled_store: HybridStore) -> None:
+    from langchain_classic.retrievers import ContextualCompressionRetriever
+
+    base = MilvusHybridRetriever(store=filled_store, k=8)
+    ccr = ContextualCompressionRetriever(base_compressor=MilvusModelReranker(reranker=CosineReranker(dense_encoder), top_n=2), base_retriever=base)
+    out = ccr.invoke("Who was Alan Turing?")
+    assert len(out) == 2 and "relevance_score" in out[0].metadata and "fused_score" in out[0].metadata
+
+
+def test_retriever_documents_have_ids_and_scores(filled_store: HybridStore) -> None:
+    r = MilvusHybridRetriever(store=filled_store, k=3)
+    docs = r.invoke("vector database similarity search")
+    assert docs[0].id == "doc0"
+    assert {"score", "fused_score", "dense_score", "dense_rank"} <= set(docs[0].metadata)
+    assert docs[0].metadata["topic"] == "db"
+    sparse = r.invoke("inverse document frequency", mode="sparse", k=1)
+    assert sparse[0].id == "doc2" and "sparse_score" in sparse[0].metadata and "dense_score" not in sparse[0].metadata
+    filtered = r.invoke("milvus", filter={"topic": "other"}, k=10)
+    assert filtered and all(d.metadata["topic"] == "other" for d in filtered)
+
+
+async def test_retriever_async_equals_sync(filled_store: HybridStore) -> None:
+    r = MilvusHybridRetriever(store=filled_store, k=3, ranker="weighted", weights=[0.6, 0.4])
+    assert await r.ainvoke("jet engines") == r.invoke("jet engines")
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"k": 0}, "k must be > 0"), ({"mode": "fuzzy"}, "unknown mode")])
+def test_retriever_bad_construction(filled_store: HybridStore, kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        MilvusHybridRetriever(store=filled_store, **kwargs)
+
+
+def test_retriever_bad_call(filled_store: HybridStore) -> None:
+    r = MilvusHybridRetriever(store=filled_store)
+    with pytest.raises(InvalidInputError, match="unknown search argument"):
+        r.invoke("q", top=3)
+    with pytest.raises(InvalidInputError, match="k must be > 0"):
+        r.invoke("q", k=-1)
+    with pytest.raises(InvalidInputError, match="unknown ranker"):
+        r.invoke("q", ranker="nope")
+
+
+def test_vectorstore_from_documents_and_as_retriever(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    docs = [Document(page_content=t, metadata={"n": i}, id=f"id{i}") for i, t in enumerate(CORPUS)]
+    vs = MilvusHybridVectorStore.from_documents(docs, DenseEncoder(dense_encoder.function), uri=str(tmp_path / "v.db"))
+    assert vs.get_by_ids(["id3"])[0].page_content == CORPUS[3]
+    retriever = vs.as_retriever(search_kwargs={"k": 2, "mode": "dense"})
+    assert isinstance(retriever, MilvusHybridRetriever)
+    out = retriever.invoke("Where does Milvus Lite keep vectors?")
+    assert out[0].id == "id1" and out[0].metadata["dense_rank"] == 1
+    scored = vs.similarity_search_with_score("jet engine thrust", k=1, mode="sparse")
+    assert scored[0][0].id == "id7" and scored[0][1] > 0
+
+
+def test_lcel_rag_chain_passes_context_to_model(filled_store: HybridStore) -> None:
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_core.runnables import RunnablePassthrough
+
+    seen: list[str] = []
+
+    class RecordingModel(GenericFakeChatModel):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append(messages[-1].content)
+            return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+    retriever = MilvusHybridRetriever(store=filled_store, k=2)
+    prompt = ChatPromptTemplate.from_template("Answer from the context.\nContext:\n{context}\n\nQuestion: {question}")
+    model = RecordingModel(messages=iter([AIMessage(content="Turing.")]))
+    chain = (
+        {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
+        | prompt
+        | model
+        | StrOutputParser()
+    )
+    assert chain.invoke("Who conducted early research in AI?") == "Turing."
+    assert "Alan Turing was the first person" in seen[0]
+
+
+def test_collection_written_by_langchain_has_core_schema(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    vs = MilvusHybridVectorStore(dense_encoder, uri=str(tmp_path / "x.db"))
+    vs.add_texts(["hello world"], ids=["h"])
+    vs.store.close()
+    again = HybridStore(str(tmp_path / "x.db"), dense=dense_encoder)
+    assert again.get(["h"])[0].text == "hello world"
+    again.client.close()
