@@ -5,6 +5,8 @@ Filters are dictionaries over the JSON ``metadata`` field, in the style of LangC
 * ``{"source": "a.md"}`` - equality (a shorthand for ``{"source": {"$eq": "a.md"}}``);
 * ``{"year": {"$gte": 2000, "$lt": 2010}}`` - comparisons ``$eq $ne $gt $gte $lt $lte``;
 * ``{"tag": {"$in": ["x", "y"]}}`` and ``$nin`` - membership;
+* ``{"tags": {"$contains": "x"}}``, ``{"tags": {"$contains_any": ["x", "y"]}}`` and
+  ``$contains_all`` - on metadata lists;
 * ``{"author": {"$exists": True}}`` - presence of a key;
 * ``{"$and": [f, g]}``, ``{"$or": [f, g]}``, ``{"$not": f}`` - logic; several keys in one
   dictionary are joined with ``and``;
@@ -31,7 +33,8 @@ Filter: TypeAlias = Mapping[str, Any]
 METADATA_FIELD = "metadata"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _COMPARISONS = {"$eq": "==", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
-OPERATORS = frozenset({*_COMPARISONS, "$in", "$nin", "$exists", "$and", "$or", "$not"})
+_CONTAINS = {"$contains": "json_contains", "$contains_any": "json_contains_any", "$contains_all": "json_contains_all"}
+OPERATORS = frozenset({*_COMPARISONS, *_CONTAINS, "$in", "$nin", "$exists", "$and", "$or", "$not"})
 """Every operator the language knows."""
 
 
@@ -122,6 +125,12 @@ def _field_clause(path: str, condition: Any) -> str:
                 raise FilterError(f"{op} takes a list of values, got {value!r}")
             items = ", ".join(literal(v) for v in value)
             clauses.append(f"{path} {'in' if op == '$in' else 'not in'} [{items}]")
+        elif op == "$contains":
+            clauses.append(f"json_contains({path}, {literal(value)})")
+        elif op in _CONTAINS:
+            if not isinstance(value, Sequence) or isinstance(value, str):
+                raise FilterError(f"{op} takes a list of values, got {value!r}")
+            clauses.append(f"{_CONTAINS[op]}({path}, [{', '.join(literal(v) for v in value)}])")
         elif op == "$exists":
             if not isinstance(value, bool):
                 raise FilterError(f"$exists takes true or false, got {value!r}")

@@ -1,0 +1,23 @@
+"""LlamaIndex adapters: embedding, sparse embedding, rerank postprocessor and hybrid retriever.
+
+Install with ``pip install "milvus-model-adapters[llama-index]"``.
+"""
+
+from milvus_model_adapters._deps import require
+
+require("llama_index.core", extra="llama-index", purpose="the LlamaIndex adapters")
+
+from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding  # noqa: E402
+from milvus_model_adapters.llama_index.filters import to_filter  # noqa: E402
+from milvus_model_adapters.llama_index.postprocessor import MilvusModelRerank  # noqa: E402
+from milvus_model_adapters.llama_index.retriever import MilvusHybridRetriever, add_nodes  # noqa: E402
+from milvus_model_adapters.llama_index.sparse import MilvusModelSparseEmbedding  # noqa: E402
+
+__all__ = [
+    "MilvusHybridRetriever",
+    "MilvusModelEmbedding",
+    "MilvusModelRerank",
+    "MilvusModelSparseEmbedding",
+    "add_nodes",
+    "to_filter",
+]

@@ -1,0 +1,64 @@
+"""LlamaIndex ``BaseEmbedding`` over the core dense encoder."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from milvus_model_adapters.dense import DenseEncoder
+
+
+class MilvusModelEmbedding(BaseEmbedding):
+    """Dense embeddings from any pymilvus-model dense function; all-MiniLM-L6-v2 offline by default.
+
+    Works as ``Settings.embed_model`` and in ``VectorStoreIndex``. Queries go through the
+    function's query path and texts through its document path.
+
+    Example:
+        >>> from llama_index.core import Settings
+        >>> Settings.embed_model = MilvusModelEmbedding()   # doctest: +SKIP
+    """
+
+    _encoder: DenseEncoder = PrivateAttr()
+
+    def __init__(self, encoder: DenseEncoder | Any | None = None, *, embed_batch_size: int = 64, **kwargs: Any) -> None:
+        """Wrap a core encoder or a pymilvus-model dense function (default: bundled MiniLM)."""
+        if encoder is None:
+            enc = DenseEncoder.default(batch_size=embed_batch_size)
+        elif isinstance(encoder, DenseEncoder):
+            enc = encoder
+        else:
+            enc = DenseEncoder(encoder, batch_size=embed_batch_size)
+        name = str(getattr(enc.function, "model_name", type(enc.function).__name__))
+        super().__init__(model_name=kwargs.pop("model_name", name), embed_batch_size=embed_batch_size, **kwargs)
+        self._encoder = enc
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MilvusModelEmbedding"
+
+    @property
+    def encoder(self) -> DenseEncoder:
+        """The core encoder."""
+        return self._encoder
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encoder.encode_query(query).tolist()  # type: ignore[no-any-return]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encoder.encode_documents([text])[0].tolist()  # type: ignore[no-any-return]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encoder.encode_documents(texts).tolist()  # type: ignore[no-any-return]
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return await asyncio.to_thread(self._get_query_embedding, query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self._get_text_embedding, text)
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self._get_text_embeddings, texts)

@@ -1,0 +1,64 @@
+"""A LlamaIndex node postprocessor over the core rerankers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from llama_index.core.bridge.pydantic import Field, field_validator
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from milvus_model_adapters._validate import check_positive_int
+from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.rerank.base import Reranker, as_reranker
+from milvus_model_adapters.rerank.local import CosineReranker
+
+RETRIEVAL_SCORE = "retrieval_score"
+
+
+class MilvusModelRerank(BaseNodePostprocessor):
+    """Rerank nodes with a pymilvus-model rerank function or a core reranker.
+
+    Keeps the ``top_n`` best nodes; each is a copy whose ``score`` is the reranker's and whose
+    metadata keeps the earlier score as ``retrieval_score`` (hidden from the LLM and the embedder).
+    """
+
+    reranker: Any = Field(default_factory=CosineReranker, description="A core reranker or pymilvus-model rerank function.")
+    top_n: int = Field(default=3, description="How many nodes to keep.")
+
+    @field_validator("reranker", mode="before")
+    @classmethod
+    def _wrap(cls, value: Any) -> Reranker:
+        return as_reranker(value)
+
+    @field_validator("top_n")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        return check_positive_int(value, what="top_n")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MilvusModelRerank"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        if query_bundle is None:
+            raise InvalidInputError("reranking needs the query: pass query_bundle or query_str")
+        if not nodes:
+            return []
+        texts = [n.node.get_content() or " " for n in nodes]
+        hits = self.reranker.rerank(query_bundle.query_str, texts, top_k=self.top_n)
+        out = []
+        for hit in hits:
+            original = nodes[hit.index]
+            node = original.node.model_copy()
+            node.metadata = {**original.node.metadata, RETRIEVAL_SCORE: original.score}
+            node.excluded_llm_metadata_keys = [*original.node.excluded_llm_metadata_keys, RETRIEVAL_SCORE]
+            node.excluded_embed_metadata_keys = [*original.node.excluded_embed_metadata_keys, RETRIEVAL_SCORE]
+            out.append(NodeWithScore(node=node, score=hit.score))
+        return out
+
+    async def _apostprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
+        return await asyncio.to_thread(self._postprocess_nodes, nodes, query_bundle)
