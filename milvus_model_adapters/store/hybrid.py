@@ -397,7 +397,8 @@ class HybridStore:
             filter: Metadata filter (see :mod:`milvus_model_adapters.store.filters`).
             expr: Raw Milvus boolean expression, joined to ``filter`` with ``and``.
             reranker: Reranks the fused candidates (any core reranker or pymilvus-model rerank function).
-            rerank_k: Candidates passed to the reranker (default ``fetch_k``).
+            rerank_k: How many of the best candidates the reranker reorders (default ``fetch_k``);
+                candidates below them keep their order after the reranked ones.
             fusion: ``"client"`` (two searches fused here, per-route scores kept) or ``"server"``
                 (Milvus ``hybrid_search``; no per-route scores).
 
@@ -445,9 +446,12 @@ class HybridStore:
             raise InvalidInputError(f"weighted fusion takes 2 weights (dense, sparse), got {len(rank.weights)}")
         rr = as_reranker(reranker) if reranker is not None else None
         where = combine(compile_filter(filter), expr)
-        depth = fetch if (mode == "hybrid" or rr is not None) else k
-        if rr is not None and rerank_k is not None:
-            depth = max(check_positive_int(rerank_k, what="rerank_k"), k) if mode != "hybrid" else depth
+        pool = check_positive_int(rerank_k, what="rerank_k") if rerank_k is not None else fetch
+        depth = k
+        if mode == "hybrid":
+            depth = fetch
+        if rr is not None:
+            depth = max(depth, pool)
 
         if mode == "hybrid" and fusion == "server":
             results = self._server_hybrid(texts, depth, rank, where)
@@ -460,8 +464,7 @@ class HybridStore:
                 routes["sparse"] = self._route_sparse(texts, depth, where, rows)
             results = [self._combine(mode, rank, {r: v[i] for r, v in routes.items()}, rows) for i in range(len(texts))]
         if rr is not None:
-            pool = rerank_k if rerank_k is not None else fetch
-            results = [self._rerank(rr, q, hits[:pool]) for q, hits in zip(texts, results, strict=True)]
+            results = [self._rerank(rr, q, hits[:pool]) + hits[pool:] for q, hits in zip(texts, results, strict=True)]
         return [hits[:k] for hits in results]
 
     def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:

@@ -1,0 +1,390 @@
+"""Command line: index files, search them, evaluate on a BEIR collection, run the offline demo.
+
+``milvus-model-adapters`` (or ``mma``) works on a Milvus Lite file in the working directory with the
+bundled MiniLM model and the offline BM25 analyzer; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from milvus_model_adapters.errors import InvalidInputError, MilvusModelAdaptersError
+
+DEFAULT_DB = "milvus_model_adapters.db"
+DEFAULT_COLLECTION = "documents"
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")
+
+
+@dataclass
+class SourceDocument:
+    """A file (or one record of a JSONL file) to be chunked and indexed."""
+
+    source: str
+    text: str
+    fingerprint: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    doc_id: str | None = None
+
+
+# ---------------------------------------------------------------------- reading sources
+def read_sources(paths: Sequence[str]) -> Iterator[SourceDocument]:
+    """Yield the documents under ``paths``: text files, folders, JSONL files and BEIR folders.
+
+    Raises:
+        InvalidInputError: For a missing path, an unreadable or non-UTF-8 file, or a malformed JSONL line.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InvalidInputError(f"no such file or folder: {raw}")
+        if path.is_dir() and (path / "corpus.jsonl").is_file():
+            yield from _read_jsonl(path / "corpus.jsonl")
+        elif path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*TEXT_SUFFIXES, ".jsonl"))
+            if not found:
+                raise InvalidInputError(f"no .txt, .md or .jsonl files in folder {raw}")
+            for file in found:
+                yield from _read_file(file)
+        else:
+            yield from _read_file(path)
+
+
+def _read_file(path: Path) -> Iterator[SourceDocument]:
+    if path.suffix.lower() == ".jsonl":
+        yield from _read_jsonl(path)
+        return
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        raise InvalidInputError(f"unsupported file type {path.suffix!r}: {path} (use .txt, .md or .jsonl)")
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text (byte {exc.start}); convert it first") from None
+    yield SourceDocument(str(path), text, hashlib.sha256(data).hexdigest()[:16], {"source": str(path)})
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _read_jsonl(path: Path) -> Iterator[SourceDocument]:
+    data = _read_bytes(path)
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(f"{path}:{n}: not JSON ({exc.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+            raise InvalidInputError(f"{path}:{n}: each line needs a \"text\" string")
+        title = str(row.get("title") or "").strip()
+        text = f"{title}. {row['text']}" if title and not row["text"].lower().startswith(title.lower()) else row["text"]
+        doc_id = str(row.get("_id", row.get("id", n)))
+        meta = {k: v for k, v in row.items() if k not in ("text", "_id", "id", "metadata") and _json_scalar(v)}
+        if isinstance(row.get("metadata"), dict):
+            meta.update(row["metadata"])
+        meta["source"] = f"{path}#{doc_id}"
+        fp = hashlib.sha256(line.encode("utf-8")).hexdigest()[:16]
+        yield SourceDocument(f"{path}#{doc_id}", text, fp, meta, doc_id)
+
+
+def _json_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+# ---------------------------------------------------------------------- commands
+def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
+    """Open the store named by ``--db`` / ``--collection``."""
+    from milvus_model_adapters.store.hybrid import HybridStore
+
+    return HybridStore(args.db, args.collection, **kwargs)
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Index files, skipping those whose content has not changed."""
+    from milvus_model_adapters.chunking import chunk_text
+
+    sources = list(read_sources(args.paths))
+    if not sources:
+        raise InvalidInputError("nothing to index: the inputs hold no documents")
+    store = open_store(args)
+    added = skipped = chunks_total = 0
+    try:
+        for doc in _progress(sources, args.progress, "Files"):
+            if not doc.text.strip():
+                skipped += 1
+                continue
+            if any(True for _ in store.documents(filter={"source": doc.source, "fingerprint": doc.fingerprint})):
+                skipped += 1
+                continue
+            chunks = chunk_text(doc.text, max_words=args.chunk_words, overlap=args.chunk_overlap)
+            ids = [f"{doc.fingerprint}-{i}" for i in range(len(chunks))]
+            metas = [{**doc.metadata, "fingerprint": doc.fingerprint, "chunk": i} for i in range(len(chunks))]
+            store.delete(filter={"source": doc.source})  # an older version of this source
+            try:
+                store.add(chunks, metadatas=metas, ids=ids)
+            except BaseException:
+                store.delete(ids)  # leave no half-written source behind
+                raise
+            added += 1
+            chunks_total += len(chunks)
+        total = store.count()
+    finally:
+        store.close()
+    print(f"indexed {added} document(s) as {chunks_total} chunk(s); {skipped} unchanged or empty; "
+          f"{total} chunk(s) in {args.db}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search and print the hits."""
+    from milvus_model_adapters.rerank.local import CosineReranker
+
+    if not Path(args.db).exists() and "://" not in args.db:
+        raise InvalidInputError(f"no database at {args.db}: run 'milvus-model-adapters index PATH' first")
+    flt = _parse_filter(args.filter)
+    store = open_store(args)
+    try:
+        reranker = CosineReranker(store.dense) if args.rerank else None
+        hits = store.search(args.query, args.k, mode=args.mode, filter=flt, reranker=reranker, ranker=args.ranker)
+    finally:
+        store.client.close()
+    if args.json:
+        print(json.dumps([{"id": h.id, "text": h.text, "metadata": h.metadata, **h.scores()} for h in hits], indent=2))
+        return 0
+    if not hits:
+        print("no results")
+    for i, h in enumerate(hits, start=1):
+        extra = "  ".join(f"{k}={v:.4g}" for k, v in h.scores().items() if k != "score")
+        print(f"{i:>2}. [{h.score:.4f}] {h.metadata.get('source', h.id)}  {extra}")
+        print(f"    {_shorten(h.text, 200)}")
+    return 0
+
+
+def _parse_filter(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(f"--filter must be JSON, e.g. '{{\"topic\": \"cycling\"}}' ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise InvalidInputError("--filter must be a JSON object")
+    return value
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Evaluate dense, BM25, hybrid and hybrid + rerank on a BEIR folder."""
+    from milvus_model_adapters.evaluation import evaluate_store, load_beir
+    from milvus_model_adapters.rerank.local import CosineReranker
+    from milvus_model_adapters.store.hybrid import HybridStore
+
+    dataset = load_beir(args.beir_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = HybridStore(str(Path(tmp) / "eval.db"), "beir")
+        try:
+            ids, texts, metas = dataset.documents()
+            if not texts:
+                raise InvalidInputError(f"{args.beir_dir}: the corpus has no text")
+            store.add(texts, metadatas=metas, ids=ids, show_progress=args.progress)
+            configs: dict[str, dict[str, Any]] = {
+                "dense": {"mode": "dense"},
+                "bm25": {"mode": "sparse"},
+                "hybrid-rrf": {"mode": "hybrid", "ranker": "rrf"},
+                "hybrid-weighted": {"mode": "hybrid", "ranker": "weighted"},
+            }
+            if not args.no_rerank:
+                configs["hybrid-rrf+rerank"] = {
+                    "mode": "hybrid", "ranker": "rrf", "reranker": CosineReranker(store.dense), "rerank_k": args.rerank_k,
+                }
+            results = evaluate_store(store, dataset, configs, show_progress=args.progress)
+        finally:
+            store.client.close()
+    if args.json:
+        print(json.dumps({"dataset": dataset.name, "results": results}, indent=2))
+    else:
+        print(format_table(dataset.name, results))
+    if args.plot:
+        plot_results(dataset.name, results, args.plot)
+        if not args.json:
+            print(f"plot written to {args.plot}")
+    return 0
+
+
+def format_table(name: str, results: dict[str, dict[str, float]]) -> str:
+    """A Markdown table of metrics by configuration."""
+    metrics = list(next(iter(results.values())))
+    lines = [f"| {name} | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
+    for config, values in results.items():
+        lines.append(f"| {config} | " + " | ".join(f"{values[m]:.4f}" for m in metrics) + " |")
+    return "\n".join(lines)
+
+
+def plot_results(name: str, results: dict[str, dict[str, float]], path: str) -> None:
+    """A bar chart per metric, configurations side by side, saved as PNG.
+
+    Raises:
+        MissingDependencyError: If matplotlib is not installed (extra ``plot``).
+    """
+    from milvus_model_adapters._deps import require
+
+    require("matplotlib", extra="plot", purpose="--plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = list(next(iter(results.values())))
+    configs = list(results)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 4.2))
+    colors = plt.get_cmap("tab10").colors
+    for ax, metric in zip(axes, metrics, strict=True):
+        values = [results[c][metric] for c in configs]
+        bars = ax.bar(range(len(configs)), values, color=[colors[i % 10] for i in range(len(configs))])
+        ax.set_title(metric)
+        ax.set_xticks(range(len(configs)), configs, rotation=35, ha="right", fontsize=8)
+        ax.set_ylim(0, max(values) * 1.18)
+        for bar, v in zip(bars, values, strict=True):
+            ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.3f}", ha="center", va="bottom", fontsize=7)
+    fig.suptitle(f"Retrieval quality on {name}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+DEMO_QUESTIONS = (
+    "what does E4 mean on my kettle",
+    "my houseplant leaves are turning yellow",
+    "how do I combine keyword search with embeddings",
+    "why won't my bread dough get bigger",
+)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Index the bundled corpus and show dense, BM25 and hybrid results side by side."""
+    from milvus_model_adapters.store.hybrid import HybridStore
+
+    corpus = files("milvus_model_adapters") / "data" / "demo.jsonl"
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = HybridStore(args.db or str(Path(tmp) / "demo.db"), "demo", drop_existing=True)
+        try:
+            store.add([r["text"] for r in rows], metadatas=[{"topic": r["topic"]} for r in rows], ids=[r["_id"] for r in rows])
+            print(f"Indexed {store.count()} passages into Milvus Lite with all-MiniLM-L6-v2 (dense) and BM25 (sparse).\n")
+            for question in args.questions or DEMO_QUESTIONS:
+                print(f"Q: {question}")
+                routes = {m: store.search(question, 3, mode=m) for m in ("dense", "sparse", "hybrid")}
+                width = 30
+                print("   " + "".join(f"{name:<{width}}" for name in ("dense", "BM25", "hybrid (RRF)")))
+                for rank in range(3):
+                    cells = []
+                    for m in ("dense", "sparse", "hybrid"):
+                        hits = routes[m]
+                        cells.append(f"{hits[rank].id} ({hits[rank].score:.3f})" if rank < len(hits) else "-")
+                    print(f"{rank + 1}. " + "".join(f"{c:<{width}}" for c in cells))
+                best = routes["hybrid"][0]
+                print(f"   -> {_shorten(best.text, 110)}\n")
+        finally:
+            store.client.close()
+    return 0
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _progress(items: list[Any], show: bool, desc: str) -> Any:
+    if not show:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="file")
+
+
+# ---------------------------------------------------------------------- entry point
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="milvus-model-adapters",
+        description="Hybrid (dense + BM25) search over Milvus Lite with pymilvus-model functions, offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=os.environ.get("MMA_DB", DEFAULT_DB), help="Milvus Lite file or server URI")
+        p.add_argument("--collection", default=DEFAULT_COLLECTION)
+
+    p = sub.add_parser("index", help="index .txt/.md files, folders, JSONL files or a BEIR folder")
+    common(p)
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--chunk-words", type=int, default=180)
+    p.add_argument("--chunk-overlap", type=int, default=30)
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", help="search the index")
+    common(p)
+    p.add_argument("query")
+    p.add_argument("--mode", choices=("dense", "sparse", "hybrid"), default="hybrid")
+    p.add_argument("--ranker", choices=("rrf", "weighted"), default="rrf")
+    p.add_argument("-k", "--k", type=int, default=5)
+    p.add_argument("--rerank", action="store_true", help="rerank with the offline cosine reranker")
+    p.add_argument("--filter", help='metadata filter as JSON, e.g. \'{"topic": "cycling"}\'')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="evaluate the routes on a BEIR folder")
+    p.add_argument("beir_dir")
+    p.add_argument("--plot", help="write a PNG bar chart here")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-rerank", action="store_true", help="skip hybrid + rerank (the slowest row)")
+    p.add_argument("--rerank-k", type=int, default=30)
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("demo", help="run the offline demo on the bundled corpus")
+    p.add_argument("--db", default=None, help="keep the demo database here (default: a temporary file)")
+    p.add_argument("questions", nargs="*")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; errors are one line on stderr and exit code 2."""
+    args = build_parser().parse_args(argv)
+    if args.command == "search" and args.k <= 0:
+        print("error: -k must be > 0", file=sys.stderr)
+        return 2
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return int(args.func(args))
+    except (MilvusModelAdaptersError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
