@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -160,7 +162,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if not Path(args.db).exists() and "://" not in args.db:
         raise InvalidInputError(f"no database at {args.db}: run 'milvus-model-adapters index PATH' first")
+    from milvus_model_adapters.store.filters import compile_filter
+
     flt = _parse_filter(args.filter)
+    compile_filter(flt)  # a bad filter fails before the database and the model are opened
     store = open_store(args)
     try:
         reranker = CosineReranker(store.dense) if args.rerank else None
@@ -375,6 +380,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: -k must be > 0", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # milvus-lite 2.5 imports pkg_resources, which warns on every start.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    if not os.environ.get("MMA_DEBUG"):
+        # Errors are reported as one line below; the libraries' own log lines would repeat them.
+        for name in ("milvus_lite", "pymilvus"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         return int(args.func(args))

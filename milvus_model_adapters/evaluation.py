@@ -41,7 +41,10 @@ class BeirDataset:
         ids, texts, metas = [], [], []
         for doc_id, doc in self.corpus.items():
             title, body = doc.get("title", "").strip(), doc.get("text", "").strip()
-            text = body if (not title or body.lower().startswith(title.lower())) else f"{title}. {body}"
+            if not title or body.lower().startswith(title.lower()):
+                text = body
+            else:
+                text = f"{title}. {body}" if body else title
             if text.strip():
                 ids.append(doc_id)
                 texts.append(text)

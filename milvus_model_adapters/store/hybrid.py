@@ -110,11 +110,12 @@ class HybridStore:
         self.uri = os.fspath(uri)
         self.collection = collection
         self.sparse_source: SparseSource = sparse
+        self._lock = threading.RLock()
+        # Connect before loading a model, so a locked or unreachable database fails fast.
+        self.client = client if client is not None else _connect(self.uri, token=token, db_name=db_name)
         self.dense = dense if isinstance(dense, DenseEncoder) else (
             DenseEncoder.default() if dense is None else DenseEncoder(dense)
         )
-        self._lock = threading.RLock()
-        self.client = client if client is not None else _connect(self.uri, token=token, db_name=db_name)
         self.is_local = is_local_uri(self.uri)
         self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
         self.bm25: BM25Encoder | None = None

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from milvus_model_adapters.cli import main
+
+from .test_evaluation import write_beir
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "wing.md").write_text("# Wings\n\nThe aircraft wing produces lift when air flows over it.\n")
+    (docs / "sub" / "engine.txt").write_text("Jet engines produce thrust by accelerating hot exhaust gas.")
+    (docs / "notes.jsonl").write_text(
+        json.dumps({"id": "n1", "text": "Milvus Lite keeps vectors in a local file.", "topic": "db"}) + "\n"
+        + json.dumps({"id": "n2", "text": "BM25 ranks by term frequency.", "metadata": {"topic": "ir"}}) + "\n"
+    )
+    return docs
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "Indexed 30 passages" in out and "kettle-error-e4" in out and "hybrid (RRF)" in out
+
+
+def test_index_search_and_idempotent_reindex(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "cli.db")
+    code, out, _ = run(capsys, "index", str(files), "--db", db, "--no-progress")
+    assert code == 0 and "indexed 4 document(s)" in out
+    code, out, _ = run(capsys, "index", str(files), "--db", db, "--no-progress")
+    assert "indexed 0 document(s)" in out and "4 unchanged" in out and "4 chunk(s) in" in out
+    (files / "wing.md").write_text("Wings stall when the angle of attack is too high.")
+    code, out, _ = run(capsys, "index", str(files), "--db", db, "--no-progress")
+    assert "indexed 1 document(s)" in out and "4 chunk(s) in" in out  # the old chunk was replaced
+
+    code, out, _ = run(capsys, "search", "why do wings stall", "--db", db, "--json")
+    hits = json.loads(out)
+    assert hits[0]["text"].startswith("Wings stall") and "fused_score" in hits[0]
+    code, out, _ = run(capsys, "search", "term frequency", "--db", db, "--mode", "sparse", "--filter", '{"topic": "ir"}')
+    assert code == 0 and "notes.jsonl#n2" in out and "engine" not in out
+    code, out, _ = run(capsys, "search", "jet thrust", "--db", db, "--rerank", "-k", "2")
+    assert code == 0 and "rerank_score" in out
+
+
+def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    beir = write_beir(tmp_path / "tiny")
+    plot = tmp_path / "eval.png"
+    code, out, _ = run(capsys, "eval", str(beir), "--plot", str(plot), "--no-progress")
+    assert code == 0 and "| hybrid-rrf+rerank |" in out and "ndcg@10" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, out, _ = run(capsys, "eval", str(beir), "--json", "--no-rerank", "--no-progress")
+    assert set(json.loads(out)["results"]) == {"dense", "bm25", "hybrid-rrf", "hybrid-weighted"}
+
+
+@pytest.mark.parametrize(("setup", "argv", "message"), [
+    (None, ["index", "{tmp}/missing"], "no such file or folder"),
+    ("empty_dir", ["index", "{tmp}/empty"], "no .txt, .md or .jsonl files"),
+    ("latin1", ["index", "{tmp}/latin1.txt"], "not UTF-8"),
+    ("bad_jsonl", ["index", "{tmp}/bad.jsonl"], "not JSON"),
+    ("no_text_jsonl", ["index", "{tmp}/notext.jsonl"], "needs a \"text\" string"),
+    (None, ["index", "{tmp}/x.pdf"], "no such file"),
+    ("pdf", ["index", "{tmp}/x.pdf"], "unsupported file type"),
+    (None, ["search", "q", "--db", "{tmp}/none.db"], "run 'milvus-model-adapters index PATH' first"),
+    ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", "{bad"], "--filter must be JSON"),
+    ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
+    (None, ["eval", "{tmp}"], "not a BEIR folder"),
+])
+def test_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, argv, message) -> None:  # type: ignore[no-untyped-def]
+    if setup == "empty_dir":
+        (tmp_path / "empty").mkdir()
+    elif setup == "latin1":
+        (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    elif setup == "bad_jsonl":
+        (tmp_path / "bad.jsonl").write_text("{not json\n")
+    elif setup == "no_text_jsonl":
+        (tmp_path / "notext.jsonl").write_text('{"title": "x"}\n')
+    elif setup == "pdf":
+        (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    elif setup == "db":
+        (tmp_path / "a.txt").write_text("hello world")
+        main(["index", str(tmp_path / "a.txt"), "--db", str(tmp_path / "cli.db"), "--no-progress"])
+        capsys.readouterr()
+    code, out, err = run(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
+    assert code == 2
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+def test_nothing_half_written_on_bad_input(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "cli.db")
+    (files / "z_bad.jsonl").write_text("{broken\n")
+    code, _, err = run(capsys, "index", str(files), "--db", db, "--no-progress")
+    assert code == 2 and "not JSON" in err
+    assert not Path(db).exists()  # inputs are read and checked before anything is written
+
+
+def test_locked_database_is_one_clear_line(tmp_path: Path, dense_encoder) -> None:  # type: ignore[no-untyped-def]
+    from milvus_model_adapters.store import HybridStore
+
+    db = str(tmp_path / "locked.db")
+    holder = HybridStore(db, dense=dense_encoder)
+    holder.add(["held open by another process"])
+    (tmp_path / "a.txt").write_text("hello")
+    proc = subprocess.run(
+        [sys.executable, "-m", "milvus_model_adapters.cli", "index", str(tmp_path / "a.txt"), "--db", db, "--no-progress"],
+        capture_output=True, text=True, timeout=300,
+    )
+    holder.client.close()
+    assert proc.returncode == 2
+    assert "open in another process" in proc.stderr and proc.stderr.strip().count("\n") == 0
