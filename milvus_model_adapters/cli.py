@@ -385,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     if not os.environ.get("MMA_DEBUG"):
         # Errors are reported as one line below; the libraries' own log lines would repeat them.
-        for name in ("milvus_lite", "pymilvus"):
+        # (milvus-lite logs on the root logger.)
+        for name in ("", "pymilvus"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
