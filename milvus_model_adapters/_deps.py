@@ -34,9 +34,6 @@ def require(module: str, *, extra: str | None = None, package: str | None = None
     """
     if is_installed(module):
         return
-    if extra is not None:
-        hint = f'pip install "milvus-model-adapters[{extra}]"'
-    else:
-        hint = f"pip install {package or module}"
+    hint = f'pip install "milvus-model-adapters[{extra}]"' if extra is not None else f"pip install {package or module}"
     what = f" for {purpose}" if purpose else ""
     raise MissingDependencyError(f"{module!r} is required{what} but is not installed; install it with: {hint}")

@@ -107,8 +107,7 @@ class Analyzer:
         self.learn(w for ws in words for w in ws)
         out: list[list[str]] = []
         for ws in words:
-            terms = [cache[w] for w in ws]
-            out.append([t for t in terms if t is not None] if None in terms else terms)  # type: ignore[misc]
+            out.append([t for t in (cache[w] for w in ws) if t is not None])
         return out
 
     def words(self, texts: Sequence[str]) -> list[list[str]]:

@@ -11,14 +11,13 @@ added (see :class:`~milvus_model_adapters.store.HybridStore`).
 from __future__ import annotations
 
 import gc
-import itertools
 import json
 import math
 import os
 import tempfile
-from dataclasses import dataclass, field
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -196,10 +195,6 @@ class BM25Encoder:
 
     # ------------------------------------------------------------------ analysis
     def analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
-        with _gc_paused():
-            return self._analyze(texts, grow=grow)
-
-    def _analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
         """Map texts to term indices.
 
         Args:
@@ -207,6 +202,10 @@ class BM25Encoder:
             grow: Add unseen terms to the vocabulary (statistics are not touched: see :meth:`update`).
                 Otherwise unseen terms count towards document length but get no weight.
         """
+        with _gc_paused():
+            return self._analyze(texts, grow=grow)
+
+    def _analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
         if isinstance(self.analyzer, Analyzer):
             return self._analyze_fast(self.analyzer, texts, grow)
         vocab = self._vocab
@@ -252,8 +251,10 @@ class BM25Encoder:
             if grew:
                 self._forget_unknown_words()
             self._grow_df()
-        small = np.int32 if len(flat) < 2**31 else np.int64
-        ids = np.fromiter(map(cache.__getitem__, flat), dtype=small, count=len(flat))
+        small: type[np.signedinteger[Any]] = np.int32 if len(flat) < 2**31 else np.int64
+        ids: npt.NDArray[np.signedinteger[Any]] = np.fromiter(
+            map(cache.__getitem__, flat), dtype=small, count=len(flat)
+        )
         ends = np.flatnonzero(ids == -3)
         keep = ids > -2
         # Counted tokens before each text's end, differenced: the length of every text.

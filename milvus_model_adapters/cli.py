@@ -96,7 +96,7 @@ def _read_jsonl(path: Path) -> Iterator[SourceDocument]:
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"{path}:{n}: not JSON ({exc.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise InvalidInputError(f"{path}:{n}: each line needs a \"text\" string")
+            raise InvalidInputError(f'{path}:{n}: each line needs a "text" string')
         title = str(row.get("title") or "").strip()
         text = f"{title}. {row['text']}" if title and not row["text"].lower().startswith(title.lower()) else row["text"]
         doc_id = str(row.get("_id", row.get("id", n)))
@@ -151,8 +151,10 @@ def cmd_index(args: argparse.Namespace) -> int:
         total = store.count()
     finally:
         store.close()
-    print(f"indexed {added} document(s) as {chunks_total} chunk(s); {skipped} unchanged or empty; "
-          f"{total} chunk(s) in {args.db}")
+    print(
+        f"indexed {added} document(s) as {chunks_total} chunk(s); {skipped} unchanged or empty; "
+        f"{total} chunk(s) in {args.db}"
+    )
     return 0
 
 
@@ -190,7 +192,7 @@ def _parse_filter(raw: str | None) -> dict[str, Any] | None:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"--filter must be JSON, e.g. '{{\"topic\": \"cycling\"}}' ({exc.msg})") from None
+        raise InvalidInputError(f'--filter must be JSON, e.g. \'{{"topic": "cycling"}}\' ({exc.msg})') from None
     if not isinstance(value, dict):
         raise InvalidInputError("--filter must be a JSON object")
     return value
@@ -218,7 +220,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             }
             if not args.no_rerank:
                 configs["hybrid-rrf+rerank"] = {
-                    "mode": "hybrid", "ranker": "rrf", "reranker": CosineReranker(store.dense), "rerank_k": args.rerank_k,
+                    "mode": "hybrid",
+                    "ranker": "rrf",
+                    "reranker": CosineReranker(store.dense),
+                    "rerank_k": args.rerank_k,
                 }
             results = evaluate_store(store, dataset, configs, show_progress=args.progress)
         finally:
@@ -260,7 +265,7 @@ def plot_results(name: str, results: dict[str, dict[str, float]], path: str) -> 
     metrics = list(next(iter(results.values())))
     configs = list(results)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 4.2))
-    colors = plt.get_cmap("tab10").colors
+    colors = [plt.get_cmap("tab10")(i) for i in range(10)]
     for ax, metric in zip(axes, metrics, strict=True):
         values = [results[c][metric] for c in configs]
         bars = ax.bar(range(len(configs)), values, color=[colors[i % 10] for i in range(len(configs))])
@@ -292,8 +297,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = HybridStore(args.db or str(Path(tmp) / "demo.db"), "demo", drop_existing=True)
         try:
-            store.add([r["text"] for r in rows], metadatas=[{"topic": r["topic"]} for r in rows], ids=[r["_id"] for r in rows])
-            print(f"Indexed {store.count()} passages into Milvus Lite with all-MiniLM-L6-v2 (dense) and BM25 (sparse).\n")
+            store.add(
+                [r["text"] for r in rows],
+                metadatas=[{"topic": r["topic"]} for r in rows],
+                ids=[r["_id"] for r in rows],
+            )
+            print(
+                f"Indexed {store.count()} passages into Milvus Lite with all-MiniLM-L6-v2 (dense) and BM25 (sparse).\n"
+            )
             for question in args.questions or DEMO_QUESTIONS:
                 print(f"Q: {question}")
                 routes = {m: store.search(question, 3, mode=m) for m in ("dense", "sparse", "hybrid")}

@@ -97,9 +97,7 @@ class DenseEncoder:
     ) -> DenseEncoder:
         """Build an encoder over pymilvus-model's ``SentenceTransformerEmbeddingFunction``."""
         return cls(
-            sentence_transformer_function(
-                str(model_name_or_path), device=device, batch_size=batch_size, **kwargs
-            ),
+            sentence_transformer_function(str(model_name_or_path), device=device, batch_size=batch_size, **kwargs),
             batch_size=batch_size,
         )
 
@@ -126,7 +124,8 @@ class DenseEncoder:
 
     def encode_query(self, query: str) -> npt.NDArray[np.float32]:
         """Embed one query; returns a ``(dim,)`` ``float32`` array."""
-        return self.encode_queries([check_text(query, what="query")])[0]
+        vectors = self.encode_queries([check_text(query, what="query")])
+        return np.asarray(vectors[0], dtype=np.float32)
 
     def _batched(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:
         if len(texts) <= self.batch_size:
@@ -139,9 +138,7 @@ class DenseEncoder:
         arr = np.asarray(out if isinstance(out, np.ndarray) else np.stack([np.asarray(v) for v in out]))
         arr = arr.astype(np.float32, copy=False)
         if arr.ndim != 2 or arr.shape[0] != len(texts):
-            raise DimensionMismatchError(
-                f"embedding function returned shape {arr.shape} for {len(texts)} texts"
-            )
+            raise DimensionMismatchError(f"embedding function returned shape {arr.shape} for {len(texts)} texts")
         if self._dim is not None and arr.shape[1] != self._dim:
             raise DimensionMismatchError(f"embedding function returned dim {arr.shape[1]}, expected {self._dim}")
         return arr

@@ -63,7 +63,11 @@ def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirDataset:
         InvalidInputError: If a file is missing or a line is malformed.
     """
     root = Path(path)
-    files = {"corpus": root / "corpus.jsonl", "queries": root / "queries.jsonl", "qrels": root / "qrels" / f"{split}.tsv"}
+    files = {
+        "corpus": root / "corpus.jsonl",
+        "queries": root / "queries.jsonl",
+        "qrels": root / "qrels" / f"{split}.tsv",
+    }
     for name, file in files.items():
         if not file.is_file():
             raise InvalidInputError(f"not a BEIR folder: {name} file {file} is missing")
@@ -72,7 +76,10 @@ def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirDataset:
         if line.strip():
             try:
                 row = json.loads(line)
-                corpus[str(row["_id"])] = {"title": str(row.get("title") or ""), "text": str(row.get("text") or "")}
+                corpus[str(row["_id"])] = {
+                    "title": str(row.get("title") or ""),
+                    "text": str(row.get("text") or ""),
+                }
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise InvalidInputError(f"{files['corpus']}:{n}: malformed line ({exc})") from None
     queries: dict[str, str] = {}

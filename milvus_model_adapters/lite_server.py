@@ -36,7 +36,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(db_file: str | os.PathLike[str], port: int | None = None, *, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    db_file: str | os.PathLike[str], port: int | None = None, *, timeout: float = 60.0
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start serving ``db_file`` on ``127.0.0.1:port``; returns the process and the ``uri`` to connect to.
 
     Raises:

@@ -25,7 +25,10 @@ class SparseEncoder:
         Raises:
             InvalidTypeError: If it lacks ``encode_documents`` / ``encode_queries``.
         """
-        if not (callable(getattr(function, "encode_documents", None)) and callable(getattr(function, "encode_queries", None))):
+        if not (
+            callable(getattr(function, "encode_documents", None))
+            and callable(getattr(function, "encode_queries", None))
+        ):
             raise InvalidTypeError(f"{type(function).__name__} is not a sparse embedding function")
         self.function = function
 

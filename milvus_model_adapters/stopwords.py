@@ -1,18 +1,24 @@
-"""English stopwords: the list of the NLTK ``stopwords`` corpus, shipped here so no data download is needed."""
+"""English stopwords: the NLTK ``stopwords`` corpus list, shipped here so that no data download is needed."""
 
 from __future__ import annotations
 
-ENGLISH: frozenset[str] = frozenset(
-    """
-    i me my myself we our ours ourselves you you're you've you'll you'd your yours yourself
-    yourselves he him his himself she she's her hers herself it it's its itself they them their
-    theirs themselves what which who whom this that that'll these those am is are was were be been
-    being have has had having do does did doing a an the and but if or because as until while of at
-    by for with about against between into through during before after above below to from up down
-    in out on off over under again further then once here there when where why how all any both each
-    few more most other some such no nor not only own same so than too very s t can will just don
-    don't should should've now d ll m o re ve y ain aren aren't couldn couldn't didn didn't doesn
-    doesn't hadn hadn't hasn hasn't haven haven't isn isn't ma mightn mightn't mustn mustn't needn
-    needn't shan shan't shouldn shouldn't wasn wasn't weren weren't won won't wouldn wouldn't
-    """.split()
-)
+# fmt: off
+ENGLISH: frozenset[str] = frozenset((
+    "a", "about", "above", "after", "again", "against", "ain", "all", "am", "an", "and", "any",
+    "are", "aren", "aren't", "as", "at", "be", "because", "been", "before", "being", "below",
+    "between", "both", "but", "by", "can", "couldn", "couldn't", "d", "did", "didn", "didn't", "do",
+    "does", "doesn", "doesn't", "doing", "don", "don't", "down", "during", "each", "few", "for",
+    "from", "further", "had", "hadn", "hadn't", "has", "hasn", "hasn't", "have", "haven", "haven't",
+    "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if",
+    "in", "into", "is", "isn", "isn't", "it", "it's", "its", "itself", "just", "ll", "m", "ma",
+    "me", "mightn", "mightn't", "more", "most", "mustn", "mustn't", "my", "myself", "needn",
+    "needn't", "no", "nor", "not", "now", "o", "of", "off", "on", "once", "only", "or", "other",
+    "our", "ours", "ourselves", "out", "over", "own", "re", "s", "same", "shan", "shan't", "she",
+    "she's", "should", "should've", "shouldn", "shouldn't", "so", "some", "such", "t", "than",
+    "that", "that'll", "the", "their", "theirs", "them", "themselves", "then", "there", "these",
+    "they", "this", "those", "through", "to", "too", "under", "until", "up", "ve", "very", "was",
+    "wasn", "wasn't", "we", "were", "weren", "weren't", "what", "when", "where", "which", "while",
+    "who", "whom", "why", "will", "with", "won", "won't", "wouldn", "wouldn't", "y", "you", "you'd",
+    "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves",
+))
+# fmt: on

@@ -82,7 +82,9 @@ CORPUS = [
 
 @pytest.fixture
 def filled_store(store):  # type: ignore[no-untyped-def]
-    metas = [{"topic": "db" if i < 6 else "other", "n": i, "tags": ["x"] if i % 2 else ["y"]} for i in range(len(CORPUS))]
+    metas = [
+        {"topic": "db" if i < 6 else "other", "n": i, "tags": ["x"] if i % 2 else ["y"]} for i in range(len(CORPUS))
+    ]
     store.add(CORPUS, metadatas=metas, ids=[f"doc{i}" for i in range(len(CORPUS))])
     return store
 

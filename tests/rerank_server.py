@@ -42,21 +42,33 @@ class RerankServer:
                 )
                 if self.path == "/v1/rerank" and "top_k" in body:  # Voyage
                     top = scored[: body["top_k"]]
-                    return self._send(200, {
-                        "object": "list",
-                        "data": [{"relevance_score": s, "index": i} for i, s in top],
-                        "model": body["model"], "usage": {"total_tokens": 10},
-                    })
+                    return self._send(
+                        200,
+                        {
+                            "object": "list",
+                            "data": [{"relevance_score": s, "index": i} for i, s in top],
+                            "model": body["model"],
+                            "usage": {"total_tokens": 10},
+                        },
+                    )
                 top = scored[: body.get("top_n") or len(docs)]
                 if self.path == "/v2/rerank":  # Cohere
-                    return self._send(200, {
-                        "id": "abc", "results": [{"index": i, "relevance_score": s} for i, s in top],
-                        "meta": {"api_version": {"version": "2"}, "billed_units": {"search_units": 1}},
-                    })
-                return self._send(200, {  # Jina
-                    "model": body["model"], "usage": {"total_tokens": 10},
-                    "results": [{"index": i, "document": {"text": docs[i]}, "relevance_score": s} for i, s in top],
-                })
+                    return self._send(
+                        200,
+                        {
+                            "id": "abc",
+                            "results": [{"index": i, "relevance_score": s} for i, s in top],
+                            "meta": {"api_version": {"version": "2"}, "billed_units": {"search_units": 1}},
+                        },
+                    )
+                return self._send(
+                    200,
+                    {  # Jina
+                        "model": body["model"],
+                        "usage": {"total_tokens": 10},
+                        "results": [{"index": i, "document": {"text": docs[i]}, "relevance_score": s} for i, s in top],
+                    },
+                )
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

@@ -62,8 +62,12 @@ def test_parity_with_pymilvus_on_cranfield() -> None:
     ref = BM25EmbeddingFunction(analyzer=analyzer)
     ref.fit(texts)
     queries = [*queries, "zzzzqx unknownword"]
-    s_ours = (ours.encode_queries(queries).astype(np.float64) @ ours.encode_documents(texts).astype(np.float64).T).toarray()
-    s_ref = (ref.encode_queries(queries).astype(np.float64) @ ref.encode_documents(texts).astype(np.float64).T).toarray()
+    s_ours = (
+        ours.encode_queries(queries).astype(np.float64) @ ours.encode_documents(texts).astype(np.float64).T
+    ).toarray()
+    s_ref = (
+        ref.encode_queries(queries).astype(np.float64) @ ref.encode_documents(texts).astype(np.float64).T
+    ).toarray()
     assert np.abs(s_ours - s_ref).max() < 1e-5
     assert s_ours.max() > 10
 
@@ -78,7 +82,9 @@ def test_save_load_compatible_with_pymilvus(tmp_path: Path) -> None:
     ref.load(str(tmp_path / "ours.json"))
     q = ["rank fusion of lists"]
     np.testing.assert_allclose(ref.encode_queries(q).toarray(), ours.encode_queries(q).toarray(), atol=1e-6)
-    np.testing.assert_allclose(ref.encode_documents(CORPUS).toarray(), ours.encode_documents(CORPUS).toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        ref.encode_documents(CORPUS).toarray(), ours.encode_documents(CORPUS).toarray(), atol=1e-6
+    )
 
     ref2 = BM25EmbeddingFunction(analyzer=analyzer)
     ref2.fit(CORPUS)
@@ -105,7 +111,11 @@ def test_from_pymilvus_instance() -> None:
     ref = BM25EmbeddingFunction(analyzer=Analyzer())
     ref.fit(CORPUS)
     ours = BM25Encoder.from_pymilvus(ref)
-    np.testing.assert_allclose(ours.encode_queries(["hybrid search"]).toarray(), ref.encode_queries(["hybrid search"]).toarray(), atol=1e-6)
+    np.testing.assert_allclose(
+        ours.encode_queries(["hybrid search"]).toarray(),
+        ref.encode_queries(["hybrid search"]).toarray(),
+        atol=1e-6,
+    )
     with pytest.raises(NotFittedError):
         BM25Encoder.from_pymilvus(BM25EmbeddingFunction(analyzer=Analyzer()))
 
@@ -165,8 +175,14 @@ def test_bad_input(call, error, match) -> None:  # type: ignore[no-untyped-def]
         ("not json", "not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         ('{"corpus_size": 1}', "missing field"),
-        ('{"corpus_size": 1, "avgdl": 1, "idf_word": ["a"], "idf_value": [], "k1": 1, "b": 1, "epsilon": 1}', "same length"),
-        ('{"corpus_size": "x", "avgdl": 1, "idf_word": [], "idf_value": [], "k1": 1, "b": 1, "epsilon": 1}', "non-numeric"),
+        (
+            '{"corpus_size": 1, "avgdl": 1, "idf_word": ["a"], "idf_value": [], "k1": 1, "b": 1, "epsilon": 1}',
+            "same length",
+        ),
+        (
+            '{"corpus_size": "x", "avgdl": 1, "idf_word": [], "idf_value": [], "k1": 1, "b": 1, "epsilon": 1}',
+            "non-numeric",
+        ),
     ],
 )
 def test_malformed_params_file(tmp_path: Path, content: str | None, match: str) -> None:

@@ -19,8 +19,10 @@ def files(tmp_path: Path) -> Path:
     (docs / "wing.md").write_text("# Wings\n\nThe aircraft wing produces lift when air flows over it.\n")
     (docs / "sub" / "engine.txt").write_text("Jet engines produce thrust by accelerating hot exhaust gas.")
     (docs / "notes.jsonl").write_text(
-        json.dumps({"id": "n1", "text": "Milvus Lite keeps vectors in a local file.", "topic": "db"}) + "\n"
-        + json.dumps({"id": "n2", "text": "BM25 ranks by term frequency.", "metadata": {"topic": "ir"}}) + "\n"
+        json.dumps({"id": "n1", "text": "Milvus Lite keeps vectors in a local file.", "topic": "db"})
+        + "\n"
+        + json.dumps({"id": "n2", "text": "BM25 ranks by term frequency.", "metadata": {"topic": "ir"}})
+        + "\n"
     )
     return docs
 
@@ -50,7 +52,9 @@ def test_index_search_and_idempotent_reindex(files: Path, tmp_path: Path, capsys
     code, out, _ = run(capsys, "search", "why do wings stall", "--db", db, "--json")
     hits = json.loads(out)
     assert hits[0]["text"].startswith("Wings stall") and "fused_score" in hits[0]
-    code, out, _ = run(capsys, "search", "term frequency", "--db", db, "--mode", "sparse", "--filter", '{"topic": "ir"}')
+    code, out, _ = run(
+        capsys, "search", "term frequency", "--db", db, "--mode", "sparse", "--filter", '{"topic": "ir"}'
+    )
     assert code == 0 and "notes.jsonl#n2" in out and "engine" not in out
     code, out, _ = run(capsys, "search", "jet thrust", "--db", db, "--rerank", "-k", "2")
     assert code == 0 and "rerank_score" in out
@@ -66,20 +70,25 @@ def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Captur
     assert set(json.loads(out)["results"]) == {"dense", "bm25", "hybrid-rrf", "hybrid-weighted"}
 
 
-@pytest.mark.parametrize(("setup", "argv", "message"), [
-    (None, ["index", "{tmp}/missing"], "no such file or folder"),
-    ("empty_dir", ["index", "{tmp}/empty"], "no .txt, .md or .jsonl files"),
-    ("latin1", ["index", "{tmp}/latin1.txt"], "not UTF-8"),
-    ("bad_jsonl", ["index", "{tmp}/bad.jsonl"], "not JSON"),
-    ("no_text_jsonl", ["index", "{tmp}/notext.jsonl"], "needs a \"text\" string"),
-    (None, ["index", "{tmp}/x.pdf"], "no such file"),
-    ("pdf", ["index", "{tmp}/x.pdf"], "unsupported file type"),
-    (None, ["search", "q", "--db", "{tmp}/none.db"], "run 'milvus-model-adapters index PATH' first"),
-    ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", "{bad"], "--filter must be JSON"),
-    ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
-    (None, ["eval", "{tmp}"], "not a BEIR folder"),
-])
-def test_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, argv, message) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("setup", "argv", "message"),
+    [
+        (None, ["index", "{tmp}/missing"], "no such file or folder"),
+        ("empty_dir", ["index", "{tmp}/empty"], "no .txt, .md or .jsonl files"),
+        ("latin1", ["index", "{tmp}/latin1.txt"], "not UTF-8"),
+        ("bad_jsonl", ["index", "{tmp}/bad.jsonl"], "not JSON"),
+        ("no_text_jsonl", ["index", "{tmp}/notext.jsonl"], 'needs a "text" string'),
+        (None, ["index", "{tmp}/x.pdf"], "no such file"),
+        ("pdf", ["index", "{tmp}/x.pdf"], "unsupported file type"),
+        (None, ["search", "q", "--db", "{tmp}/none.db"], "run 'milvus-model-adapters index PATH' first"),
+        ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", "{bad"], "--filter must be JSON"),
+        ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
+        (None, ["eval", "{tmp}"], "not a BEIR folder"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, argv, message
+) -> None:  # type: ignore[no-untyped-def]
     if setup == "empty_dir":
         (tmp_path / "empty").mkdir()
     elif setup == "latin1":
@@ -115,8 +124,19 @@ def test_locked_database_is_one_clear_line(tmp_path: Path, dense_encoder) -> Non
     holder.add(["held open by another process"])
     (tmp_path / "a.txt").write_text("hello")
     proc = subprocess.run(
-        [sys.executable, "-m", "milvus_model_adapters.cli", "index", str(tmp_path / "a.txt"), "--db", db, "--no-progress"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "milvus_model_adapters.cli",
+            "index",
+            str(tmp_path / "a.txt"),
+            "--db",
+            db,
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     holder.client.close()
     assert proc.returncode == 2

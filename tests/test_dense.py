@@ -60,8 +60,15 @@ def test_keeps_documents_vs_queries_and_batches() -> None:
 
 @pytest.mark.parametrize(
     ("value", "error"),
-    [([], InvalidInputError), ([""], InvalidInputError), (["  "], InvalidInputError), (None, InvalidTypeError),
-     ("a string", InvalidTypeError), ([1, "a"], InvalidTypeError), ([None], InvalidTypeError)],
+    [
+        ([], InvalidInputError),
+        ([""], InvalidInputError),
+        (["  "], InvalidInputError),
+        (None, InvalidTypeError),
+        ("a string", InvalidTypeError),
+        ([1, "a"], InvalidTypeError),
+        ([None], InvalidTypeError),
+    ],
 )
 def test_bad_input(value: object, error: type[Exception]) -> None:
     enc = DenseEncoder(_Recorder())

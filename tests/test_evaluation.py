@@ -49,8 +49,12 @@ def test_evaluate_run_skips_unjudged_queries() -> None:
 
 def write_beir(root: Path) -> Path:
     (root / "qrels").mkdir(parents=True)
-    docs = [("1", "Wing lift", "Wing lift comes from pressure differences."), ("2", "", "Jet engines make thrust."),
-            ("3", "Empty", ""), ("4", "", "")]
+    docs = [
+        ("1", "Wing lift", "Wing lift comes from pressure differences."),
+        ("2", "", "Jet engines make thrust."),
+        ("3", "Empty", ""),
+        ("4", "", ""),
+    ]
     (root / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": i, "title": t, "text": x}) for i, t, x in docs))
     (root / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "how do engines push a plane"}) + "\n")
     (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\t2\t1\n")

@@ -35,16 +35,19 @@ def test_ties_are_deterministic() -> None:
     assert order(fused, routes) == ["x", "y"]  # same best rank: by id
 
 
-@pytest.mark.parametrize(("make", "error"), [
-    (lambda: Weighted((1.0,)).fuse({"a": [], "b": []}, kinds={"a": "ip", "b": "ip"}), InvalidInputError),
-    (lambda: Weighted((0.0, 0.0)), InvalidInputError),
-    (lambda: Weighted((-1.0, 1.0)), InvalidInputError),
-    (lambda: Weighted("ab"), InvalidTypeError),  # type: ignore[arg-type]
-    (lambda: Weighted((1, 1), normalization="z"), InvalidInputError),  # type: ignore[arg-type]
-    (lambda: RRF(-1), InvalidInputError),
-    (lambda: RRF(1.5), InvalidTypeError),  # type: ignore[arg-type]
-    (lambda: make_ranker("borda"), InvalidInputError),
-])
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: Weighted((1.0,)).fuse({"a": [], "b": []}, kinds={"a": "ip", "b": "ip"}), InvalidInputError),
+        (lambda: Weighted((0.0, 0.0)), InvalidInputError),
+        (lambda: Weighted((-1.0, 1.0)), InvalidInputError),
+        (lambda: Weighted("ab"), InvalidTypeError),  # type: ignore[arg-type]
+        (lambda: Weighted((1, 1), normalization="z"), InvalidInputError),  # type: ignore[arg-type]
+        (lambda: RRF(-1), InvalidInputError),
+        (lambda: RRF(1.5), InvalidTypeError),  # type: ignore[arg-type]
+        (lambda: make_ranker("borda"), InvalidInputError),
+    ],
+)
 def test_bad_rankers(make, error) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error):
         make()

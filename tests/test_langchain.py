@@ -10,7 +10,6 @@ import pytest
 pytest.importorskip("langchain_core", reason="LangChain adapters need the 'langchain' extra")
 
 from langchain_core.documents import Document  # noqa: E402
-from langchain_core.embeddings import DeterministicFakeEmbedding  # noqa: E402
 from langchain_core.vectorstores import VectorStore  # noqa: E402
 from langchain_tests.integration_tests import (  # noqa: E402
     EmbeddingsIntegrationTests,
@@ -197,7 +196,10 @@ def test_compressor_in_contextual_compression_retriever(dense_encoder: DenseEnco
     from langchain_classic.retrievers import ContextualCompressionRetriever
 
     base = MilvusHybridRetriever(store=filled_store, k=8)
-    ccr = ContextualCompressionRetriever(base_compressor=MilvusModelReranker(reranker=CosineReranker(dense_encoder), top_n=2), base_retriever=base)
+    ccr = ContextualCompressionRetriever(
+        base_compressor=MilvusModelReranker(reranker=CosineReranker(dense_encoder), top_n=2),
+        base_retriever=base,
+    )
     out = ccr.invoke("Who was Alan Turing?")
     assert len(out) == 2 and "relevance_score" in out[0].metadata and "fused_score" in out[0].metadata
 
@@ -265,7 +267,10 @@ def test_lcel_rag_chain_passes_context_to_model(filled_store: HybridStore) -> No
     prompt = ChatPromptTemplate.from_template("Answer from the context.\nContext:\n{context}\n\nQuestion: {question}")
     model = RecordingModel(messages=iter([AIMessage(content="Turing.")]))
     chain = (
-        {"context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)), "question": RunnablePassthrough()}
+        {
+            "context": retriever | (lambda docs: "\n".join(d.page_content for d in docs)),
+            "question": RunnablePassthrough(),
+        }
         | prompt
         | model
         | StrOutputParser()

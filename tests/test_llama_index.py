@@ -79,12 +79,18 @@ def test_drop_in_milvus_vector_store_hybrid(tmp_path: Path, dense_encoder: Dense
 
     sparse = MilvusModelSparseEmbedding.bm25(corpus=CORPUS)
     vector_store = MilvusVectorStore(
-        uri=str(tmp_path / "li.db"), dim=384, overwrite=True, enable_sparse=True,
-        sparse_embedding_function=sparse, hybrid_ranker="RRFRanker", hybrid_ranker_params={"k": 60},
+        uri=str(tmp_path / "li.db"),
+        dim=384,
+        overwrite=True,
+        enable_sparse=True,
+        sparse_embedding_function=sparse,
+        hybrid_ranker="RRFRanker",
+        hybrid_ranker_params={"k": 60},
         use_async_client=False,  # its async client needs a running event loop at construction
     )
     index = VectorStoreIndex.from_documents(
-        [Document(text=t) for t in CORPUS], storage_context=StorageContext.from_defaults(vector_store=vector_store),
+        [Document(text=t) for t in CORPUS],
+        storage_context=StorageContext.from_defaults(vector_store=vector_store),
         embed_model=MilvusModelEmbedding(dense_encoder),
     )
     retriever = index.as_retriever(vector_store_query_mode=VectorStoreQueryMode.HYBRID, similarity_top_k=2)
@@ -118,7 +124,12 @@ def test_retriever_nodes_and_filters(filled_store: HybridStore) -> None:
     nodes = r.retrieve("vector database similarity search")
     assert nodes[0].node.node_id == "doc0" and nodes[0].score == nodes[0].node.metadata["fused_score"]
     assert "dense_rank" in nodes[0].node.excluded_llm_metadata_keys
-    filters = MetadataFilters(filters=[MetadataFilter(key="topic", value="other"), MetadataFilter(key="n", value=9, operator=FilterOperator.LTE)])
+    filters = MetadataFilters(
+        filters=[
+            MetadataFilter(key="topic", value="other"),
+            MetadataFilter(key="n", value=9, operator=FilterOperator.LTE),
+        ]
+    )
     got = MilvusHybridRetriever(filled_store, k=10, filters=filters).retrieve("milvus")
     assert got and all(n.node.metadata["topic"] == "other" and n.node.metadata["n"] <= 9 for n in got)
 
@@ -133,9 +144,13 @@ def test_filter_translation() -> None:
     f = MetadataFilters(
         filters=[
             MetadataFilter(key="a", value=1),
-            MetadataFilters(filters=[MetadataFilter(key="b", value=["x"], operator=FilterOperator.IN),
-                                     MetadataFilter(key="t", value="y", operator=FilterOperator.CONTAINS)],
-                            condition=FilterCondition.OR),
+            MetadataFilters(
+                filters=[
+                    MetadataFilter(key="b", value=["x"], operator=FilterOperator.IN),
+                    MetadataFilter(key="t", value="y", operator=FilterOperator.CONTAINS),
+                ],
+                condition=FilterCondition.OR,
+            ),
         ]
     )
     assert to_filter(f) == {"$and": [{"a": {"$eq": 1}}, {"$or": [{"b": {"$in": ["x"]}}, {"t": {"$contains": "y"}}]}]}
@@ -153,7 +168,9 @@ def test_contains_filters_on_real_milvus(filled_store: HybridStore) -> None:
 def test_query_engine_with_postprocessor_and_mock_llm(filled_store: HybridStore, dense_encoder: DenseEncoder) -> None:
     retriever = MilvusHybridRetriever(filled_store, k=5)
     engine = RetrieverQueryEngine.from_args(
-        retriever, llm=MockLLM(), node_postprocessors=[MilvusModelRerank(reranker=CosineReranker(dense_encoder), top_n=2)],
+        retriever,
+        llm=MockLLM(),
+        node_postprocessors=[MilvusModelRerank(reranker=CosineReranker(dense_encoder), top_n=2)],
         response_mode="simple_summarize",
     )
     response = engine.query("Who conducted early research in AI?")
@@ -167,7 +184,9 @@ def test_ingestion_from_documents_with_node_parser(store: HybridStore) -> None:
     from llama_index.core.node_parser import SentenceSplitter
 
     docs = [Document(text=" ".join(CORPUS), metadata={"source": "corpus.txt"}, doc_id="whole")]
-    r = MilvusHybridRetriever.from_documents(docs, store, node_parser=SentenceSplitter(chunk_size=40, chunk_overlap=0), k=2)
+    r = MilvusHybridRetriever.from_documents(
+        docs, store, node_parser=SentenceSplitter(chunk_size=40, chunk_overlap=0), k=2
+    )
     assert store.count() > 1
     nodes = r.retrieve("jet engine thrust")
     assert nodes[0].node.metadata["source"] == "corpus.txt" and nodes[0].node.metadata["ref_doc_id"] == "whole"

@@ -30,9 +30,14 @@ def server():  # type: ignore[no-untyped-def]
         yield s
 
 
-@pytest.mark.parametrize(("cls", "path", "top_key"), [
-    (JinaReranker, "/v1/rerank", "top_n"), (CohereReranker, "/v2/rerank", "top_n"), (VoyageReranker, "/v1/rerank", "top_k"),
-])
+@pytest.mark.parametrize(
+    ("cls", "path", "top_key"),
+    [
+        (JinaReranker, "/v1/rerank", "top_n"),
+        (CohereReranker, "/v2/rerank", "top_n"),
+        (VoyageReranker, "/v1/rerank", "top_k"),
+    ],
+)
 def test_api_rerankers_speak_provider_format(server: RerankServer, cls, path, top_key) -> None:  # type: ignore[no-untyped-def]
     rr = cls(api_key=VALID_KEY, base_url=server.url)
     hits = rr.rerank("wing lift", DOCS, top_k=2)
@@ -109,10 +114,17 @@ def test_cross_encoder_from_local_path(tmp_path: Path) -> None:
         CrossEncoderReranker(tmp_path / "missing")
 
 
-@pytest.mark.parametrize(("args", "error"), [
-    (("", DOCS), InvalidInputError), (("q", []), InvalidInputError), (("q", ["ok", ""]), InvalidInputError),
-    ((None, DOCS), InvalidTypeError), (("q", [1]), InvalidTypeError), (("q", DOCS, 0), InvalidInputError),
-])
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (("", DOCS), InvalidInputError),
+        (("q", []), InvalidInputError),
+        (("q", ["ok", ""]), InvalidInputError),
+        ((None, DOCS), InvalidTypeError),
+        (("q", [1]), InvalidTypeError),
+        (("q", DOCS, 0), InvalidInputError),
+    ],
+)
 def test_bad_input(dense_encoder: DenseEncoder, args, error) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error):
         CosineReranker(dense_encoder).rerank(*args)

@@ -17,14 +17,18 @@ from milvus_model_adapters.errors import (
     StoreLockedError,
 )
 from milvus_model_adapters.rerank import CosineReranker
-from milvus_model_adapters.store import HybridStore, RRF, Weighted, content_id
+from milvus_model_adapters.store import RRF, HybridStore, Weighted, content_id
 
 from .conftest import CORPUS
 
 
 def test_add_get_count_and_idempotent_upsert(store: HybridStore) -> None:
     ids = store.add(CORPUS[:3], metadatas=[{"n": 1}, None, {"n": 3}])
-    assert ids == [content_id(CORPUS[0], {"n": 1}), content_id(CORPUS[1], {}), content_id(CORPUS[2], {"n": 3})]
+    assert ids == [
+        content_id(CORPUS[0], {"n": 1}),
+        content_id(CORPUS[1], {}),
+        content_id(CORPUS[2], {"n": 3}),
+    ]
     assert store.add(CORPUS[:3], metadatas=[{"n": 1}, None, {"n": 3}]) == ids
     assert store.count() == 3
     assert store.bm25_stats()["corpus_size"] == 3
@@ -53,7 +57,7 @@ def test_search_modes_and_hit_fields(filled_store: HybridStore) -> None:
     assert len(hybrid) == 5 and hybrid[0].id == "doc0"
     assert hybrid[0].fused_score == hybrid[0].score
     assert hybrid[0].dense_rank is not None and hybrid[0].sparse_rank is not None
-    assert all(a.score >= b.score for a, b in zip(hybrid, hybrid[1:]))
+    assert all(a.score >= b.score for a, b in zip(hybrid, hybrid[1:], strict=False))
     assert hybrid[0].metadata["topic"] == "db"
 
 
@@ -83,7 +87,10 @@ def test_weighted_extremes_follow_one_route(filled_store: HybridStore) -> None:
 def test_filters_in_search_delete_and_documents(filled_store: HybridStore) -> None:
     hits = filled_store.search("milvus", k=20, filter={"topic": "other"})
     assert hits and all(h.metadata["topic"] == "other" for h in hits)
-    assert {h.id for h in filled_store.search("milvus", k=20, filter={"n": {"$in": [0, 1]}})} <= {"doc0", "doc1"}
+    assert {h.id for h in filled_store.search("milvus", k=20, filter={"n": {"$in": [0, 1]}})} <= {
+        "doc0",
+        "doc1",
+    }
     raw = filled_store.search("milvus", k=20, expr='metadata["n"] >= 10')
     assert {h.id for h in raw} <= {"doc10", "doc11"}
     assert filled_store.delete(filter={"topic": "other"}) == 6
@@ -153,7 +160,7 @@ def test_interrupted_write_is_recounted_on_open(db_path: str, dense_encoder) -> 
     s.add(CORPUS[:6])
     assert s._state is not None and s.bm25 is not None
     s.bm25.update(s.bm25.analyze(CORPUS[6:], grow=True))  # statistics ahead of the rows,
-    s._state.save_vocab(s.bm25, pending=True)                # as if killed before the rows were written
+    s._state.save_vocab(s.bm25, pending=True)  # as if killed before the rows were written
     s.close()
     again = HybridStore(db_path, dense=dense_encoder)
     assert again.recounted_bm25
@@ -205,30 +212,33 @@ def test_builtin_bm25(db_path: str, dense_encoder) -> None:  # type: ignore[no-u
         HybridStore(db_path, dense=dense_encoder)
 
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    (lambda s: s.search("q", k=0), InvalidInputError, "k must be > 0"),
-    (lambda s: s.search("q", k="3"), InvalidTypeError, "k must be an int"),
-    (lambda s: s.search("", k=3), InvalidInputError, "empty"),
-    (lambda s: s.search(None), InvalidTypeError, "None"),
-    (lambda s: s.search("q", mode="fuzzy"), InvalidInputError, "unknown mode"),
-    (lambda s: s.search("q", ranker="borda"), InvalidInputError, "unknown ranker"),
-    (lambda s: s.search("q", fusion="magic"), InvalidInputError, "unknown fusion"),
-    (lambda s: s.search("q", ranker="weighted", weights=[1, 2, 3]), InvalidInputError, "2 weights"),
-    (lambda s: s.search("q", fetch_k=0), InvalidInputError, "fetch_k"),
-    (lambda s: s.add([]), InvalidInputError, "empty list"),
-    (lambda s: s.add(["a", ""]), InvalidInputError, "empty"),
-    (lambda s: s.add([1]), InvalidTypeError, "must be a string"),
-    (lambda s: s.add(["a", "b"], ids=["x", "x"]), InvalidInputError, "duplicate ids"),
-    (lambda s: s.add(["a"], ids=[1]), InvalidTypeError, "ids must be strings"),
-    (lambda s: s.add(["a"], ids=["x" * 600]), InvalidInputError, "1 to 512 bytes"),
-    (lambda s: s.add(["a", "b"], ids=["x"]), InvalidInputError, "one id per text"),
-    (lambda s: s.add(["a"], metadatas=[{"x": object()}]), InvalidTypeError, "JSON"),
-    (lambda s: s.add(["a"], metadatas=[{"x": float("nan")}]), InvalidTypeError, "JSON"),
-    (lambda s: s.add(["a"], metadatas=["x"]), InvalidTypeError, "must be a dict"),
-    (lambda s: s.add(["é" * 40000]), InvalidInputError, "split it into chunks"),
-    (lambda s: s.delete(), InvalidInputError, "needs ids or a filter"),
-    (lambda s: s.get("abc"), InvalidTypeError, "single string"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda s: s.search("q", k=0), InvalidInputError, "k must be > 0"),
+        (lambda s: s.search("q", k="3"), InvalidTypeError, "k must be an int"),
+        (lambda s: s.search("", k=3), InvalidInputError, "empty"),
+        (lambda s: s.search(None), InvalidTypeError, "None"),
+        (lambda s: s.search("q", mode="fuzzy"), InvalidInputError, "unknown mode"),
+        (lambda s: s.search("q", ranker="borda"), InvalidInputError, "unknown ranker"),
+        (lambda s: s.search("q", fusion="magic"), InvalidInputError, "unknown fusion"),
+        (lambda s: s.search("q", ranker="weighted", weights=[1, 2, 3]), InvalidInputError, "2 weights"),
+        (lambda s: s.search("q", fetch_k=0), InvalidInputError, "fetch_k"),
+        (lambda s: s.add([]), InvalidInputError, "empty list"),
+        (lambda s: s.add(["a", ""]), InvalidInputError, "empty"),
+        (lambda s: s.add([1]), InvalidTypeError, "must be a string"),
+        (lambda s: s.add(["a", "b"], ids=["x", "x"]), InvalidInputError, "duplicate ids"),
+        (lambda s: s.add(["a"], ids=[1]), InvalidTypeError, "ids must be strings"),
+        (lambda s: s.add(["a"], ids=["x" * 600]), InvalidInputError, "1 to 512 bytes"),
+        (lambda s: s.add(["a", "b"], ids=["x"]), InvalidInputError, "one id per text"),
+        (lambda s: s.add(["a"], metadatas=[{"x": object()}]), InvalidTypeError, "JSON"),
+        (lambda s: s.add(["a"], metadatas=[{"x": float("nan")}]), InvalidTypeError, "JSON"),
+        (lambda s: s.add(["a"], metadatas=["x"]), InvalidTypeError, "must be a dict"),
+        (lambda s: s.add(["é" * 40000]), InvalidInputError, "split it into chunks"),
+        (lambda s: s.delete(), InvalidInputError, "needs ids or a filter"),
+        (lambda s: s.get("abc"), InvalidTypeError, "single string"),
+    ],
+)
 def test_bad_input_leaves_database_unchanged(filled_store: HybridStore, call, error, match) -> None:  # type: ignore[no-untyped-def]
     before = sorted((d.id, d.text) for d in filled_store.documents())
     stats = filled_store.bm25_stats()

@@ -57,9 +57,11 @@ class LangChainDenseFunction:
         self.embeddings = embeddings
 
     def encode_documents(self, documents: list[str]) -> list[list[float]]:
+        """Embed documents with ``embed_documents``."""
         return self.embeddings.embed_documents(documents)
 
     def encode_queries(self, queries: list[str]) -> list[list[float]]:
+        """Embed queries with ``embed_query``."""
         return [self.embeddings.embed_query(q) for q in queries]
 
     def __repr__(self) -> str:

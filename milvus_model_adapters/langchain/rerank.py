@@ -50,7 +50,13 @@ class MilvusModelReranker(BaseDocumentCompressor):
         out = []
         for hit in hits:
             doc = documents[hit.index]
-            out.append(Document(page_content=doc.page_content, metadata={**doc.metadata, "relevance_score": hit.score}, id=doc.id))
+            out.append(
+                Document(
+                    page_content=doc.page_content,
+                    metadata={**doc.metadata, "relevance_score": hit.score},
+                    id=doc.id,
+                )
+            )
         return out
 
     async def acompress_documents(

@@ -16,7 +16,18 @@ from milvus_model_adapters.store.fusion import Ranker
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.types import MODES, Hit, SearchMode
 
-_SEARCH_ARGS = ("k", "fetch_k", "mode", "ranker", "rrf_k", "weights", "filter", "expr", "reranker", "rerank_k")
+_SEARCH_ARGS = (
+    "k",
+    "fetch_k",
+    "mode",
+    "ranker",
+    "rrf_k",
+    "weights",
+    "filter",
+    "expr",
+    "reranker",
+    "rerank_k",
+)
 
 
 def hit_to_document(hit: Hit) -> Document:

@@ -49,8 +49,10 @@ class MilvusHybridVectorStore(VectorStore):
             **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...).
         """
         self._embedding = embedding if isinstance(embedding, Embeddings) else None
-        self.store = store if store is not None else HybridStore(
-            uri, collection, dense=as_dense_encoder(embedding), **store_kwargs
+        self.store = (
+            store
+            if store is not None
+            else HybridStore(uri, collection, dense=as_dense_encoder(embedding), **store_kwargs)
         )
         self.search_mode: SearchMode = search_mode
 
@@ -130,6 +132,9 @@ class MilvusHybridVectorStore(VectorStore):
         """Create a store and add ``documents`` (their ``id`` is kept when set)."""
         ids = [d.id for d in documents]
         return cls.from_texts(
-            [d.page_content for d in documents], embedding, [d.metadata for d in documents],
-            ids=None if any(i is None for i in ids) else [str(i) for i in ids], **kwargs,
+            [d.page_content for d in documents],
+            embedding,
+            [d.metadata for d in documents],
+            ids=None if any(i is None for i in ids) else [str(i) for i in ids],
+            **kwargs,
         )

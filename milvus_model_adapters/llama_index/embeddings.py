@@ -38,6 +38,7 @@ class MilvusModelEmbedding(BaseEmbedding):
 
     @classmethod
     def class_name(cls) -> str:
+        """Name under which LlamaIndex serialises the component."""
         return "MilvusModelEmbedding"
 
     @property

@@ -24,7 +24,9 @@ class MilvusModelRerank(BaseNodePostprocessor):
     metadata keeps the earlier score as ``retrieval_score`` (hidden from the LLM and the embedder).
     """
 
-    reranker: Any = Field(default_factory=CosineReranker, description="A core reranker or pymilvus-model rerank function.")
+    reranker: Any = Field(
+        default_factory=CosineReranker, description="A core reranker or pymilvus-model rerank function."
+    )
     top_n: int = Field(default=3, description="How many nodes to keep.")
 
     @field_validator("reranker", mode="before")
@@ -39,9 +41,12 @@ class MilvusModelRerank(BaseNodePostprocessor):
 
     @classmethod
     def class_name(cls) -> str:
+        """Name under which LlamaIndex serialises the component."""
         return "MilvusModelRerank"
 
-    def _postprocess_nodes(self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
         if query_bundle is None:
             raise InvalidInputError("reranking needs the query: pass query_bundle or query_str")
         if not nodes:

@@ -18,7 +18,15 @@ from milvus_model_adapters.store.fusion import Ranker
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.types import MODES, Hit, SearchMode
 
-SCORE_KEYS = ("score", "dense_score", "dense_rank", "sparse_score", "sparse_rank", "fused_score", "rerank_score")
+SCORE_KEYS = (
+    "score",
+    "dense_score",
+    "dense_rank",
+    "sparse_score",
+    "sparse_rank",
+    "fused_score",
+    "rerank_score",
+)
 
 
 def add_nodes(
@@ -85,7 +93,9 @@ class MilvusHybridRetriever(BaseRetriever):
 
     Example:
         >>> retriever = MilvusHybridRetriever(HybridStore("./li.db"), k=5)  # doctest: +SKIP
-        >>> engine = RetrieverQueryEngine.from_args(retriever, node_postprocessors=[MilvusModelRerank()])  # doctest: +SKIP
+        >>> engine = RetrieverQueryEngine.from_args(  # doctest: +SKIP
+        ...     retriever, node_postprocessors=[MilvusModelRerank()]
+        ... )
     """
 
     def __init__(
@@ -115,8 +125,14 @@ class MilvusHybridRetriever(BaseRetriever):
         self.filters = filters
         self._filter = to_filter(filters)
         self._args: dict[str, Any] = {
-            "fetch_k": fetch_k, "mode": mode, "ranker": ranker, "rrf_k": rrf_k, "weights": weights,
-            "expr": expr, "reranker": reranker, "rerank_k": rerank_k,
+            "fetch_k": fetch_k,
+            "mode": mode,
+            "ranker": ranker,
+            "rrf_k": rrf_k,
+            "weights": weights,
+            "expr": expr,
+            "reranker": reranker,
+            "rerank_k": rerank_k,
         }
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 

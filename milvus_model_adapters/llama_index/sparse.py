@@ -60,6 +60,7 @@ class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunctio
 
     @classmethod
     def class_name(cls) -> str:
+        """Name under which LlamaIndex serialises the component."""
         return "MilvusModelSparseEmbedding"
 
     @property

@@ -89,7 +89,10 @@ class APIReranker(Reranker):
         return {"model": self.model, "query": query, "documents": documents, self.top_key: top_k}
 
     def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
-        headers = {"Authorization": f"Bearer {self._api_key.get_secret_value()}", "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {self._api_key.get_secret_value()}",
+            "Content-Type": "application/json",
+        }
         try:
             response = self._session.post(
                 self.url, json=self._payload(query, documents, top_k), headers=headers, timeout=self.timeout
@@ -153,7 +156,11 @@ class VoyageReranker(APIReranker):
     results_key = "data"
 
 
-PROVIDERS: dict[str, type[APIReranker]] = {"jina": JinaReranker, "cohere": CohereReranker, "voyage": VoyageReranker}
+PROVIDERS: dict[str, type[APIReranker]] = {
+    "jina": JinaReranker,
+    "cohere": CohereReranker,
+    "voyage": VoyageReranker,
+}
 
 
 def api_reranker(provider: str, **kwargs: Any) -> APIReranker:
@@ -165,4 +172,11 @@ def api_reranker(provider: str, **kwargs: Any) -> APIReranker:
     return cls(**kwargs)
 
 
-__all__: Sequence[str] = ["APIReranker", "CohereReranker", "JinaReranker", "SecretStr", "VoyageReranker", "api_reranker"]
+__all__: Sequence[str] = [
+    "APIReranker",
+    "CohereReranker",
+    "JinaReranker",
+    "SecretStr",
+    "VoyageReranker",
+    "api_reranker",
+]

@@ -89,7 +89,11 @@ class BM25State:
             raise ParamsFileError(f"unknown BM25 state format {meta.get('format')!r} in {self.name!r}")
         self._vocab_chunks = [(int(a), int(b)) for a, b in meta["vocab_chunks"]]
         keys = [f"v{i}" for i in range(len(self._vocab_chunks))] + [f"d{i}" for i in range(meta["df_chunks"])]
-        values = {r[_KEY]: r[_VALUE] for r in self.client.get(self.name, ids=keys, output_fields=[_KEY, _VALUE])} if keys else {}
+        values = (
+            {r[_KEY]: r[_VALUE] for r in self.client.get(self.name, ids=keys, output_fields=[_KEY, _VALUE])}
+            if keys
+            else {}
+        )
         words: list[str] = []
         for i in range(len(self._vocab_chunks)):
             words.extend(json.loads(values[f"v{i}"]))
@@ -191,4 +195,3 @@ class BM25State:
 def _analyzer_config(encoder: BM25Encoder) -> dict[str, Any] | None:
     config = getattr(encoder.analyzer, "config", None)
     return config() if callable(config) else None
-

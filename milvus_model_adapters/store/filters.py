@@ -1,4 +1,4 @@
-"""A small metadata filter language, compiled to Milvus boolean expressions with every value escaped.
+r"""A small metadata filter language, compiled to Milvus boolean expressions with every value escaped.
 
 Filters are dictionaries over the JSON ``metadata`` field, in the style of LangChain's vector stores:
 
@@ -13,8 +13,8 @@ Filters are dictionaries over the JSON ``metadata`` field, in the style of LangC
 * nested keys with dots: ``{"page.number": 3}`` is ``metadata["page"]["number"] == 3``.
 
 Keys must be identifiers (letters, digits, ``_``; dots for nesting) and values are written as
-literals (strings quoted with ``\\`` and ``"`` escaped, numbers finite, booleans ``true``/``false``), so no value can change
-the structure of the expression. Raw Milvus expressions are accepted separately and explicitly.
+literals (strings quoted with ``\`` and ``"`` escaped, numbers finite, booleans ``true``/``false``),
+so no value can change the structure of the expression. Raw Milvus expressions are accepted separately and explicitly.
 """
 
 from __future__ import annotations
@@ -33,7 +33,11 @@ Filter: TypeAlias = Mapping[str, Any]
 METADATA_FIELD = "metadata"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _COMPARISONS = {"$eq": "==", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
-_CONTAINS = {"$contains": "json_contains", "$contains_any": "json_contains_any", "$contains_all": "json_contains_all"}
+_CONTAINS = {
+    "$contains": "json_contains",
+    "$contains_any": "json_contains_any",
+    "$contains_all": "json_contains_all",
+}
 OPERATORS = frozenset({*_COMPARISONS, *_CONTAINS, "$in", "$nin", "$exists", "$and", "$or", "$not"})
 """Every operator the language knows."""
 

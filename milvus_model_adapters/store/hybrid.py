@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
 
-from milvus_model_adapters._validate import check_positive_int, check_text, check_texts
+from milvus_model_adapters._validate import check_positive_int, check_texts
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25 import AnalyzedBatch, BM25Encoder
 from milvus_model_adapters.dense import DenseEncoder
@@ -113,8 +113,10 @@ class HybridStore:
         self._lock = threading.RLock()
         # Connect before loading a model, so a locked or unreachable database fails fast.
         self.client = client if client is not None else _connect(self.uri, token=token, db_name=db_name)
-        self.dense = dense if isinstance(dense, DenseEncoder) else (
-            DenseEncoder.default() if dense is None else DenseEncoder(dense)
+        self.dense = (
+            dense
+            if isinstance(dense, DenseEncoder)
+            else (DenseEncoder.default() if dense is None else DenseEncoder(dense))
         )
         self.is_local = is_local_uri(self.uri)
         self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
@@ -133,7 +135,9 @@ class HybridStore:
         builtin = self.sparse_source == "builtin"
         if self.client.has_collection(self.collection):
             schema.check_schema(
-                self.client.describe_collection(self.collection), name=self.collection, dim=self.dense.dim,
+                self.client.describe_collection(self.collection),
+                name=self.collection,
+                dim=self.dense.dim,
                 builtin_bm25=builtin,
             )
             if self._state is not None and self.bm25 is not None:
@@ -147,8 +151,12 @@ class HybridStore:
         else:
             self.client.create_collection(
                 self.collection,
-                schema=schema.build_schema(self.client, dim=self.dense.dim, builtin_bm25=builtin, analyzer_params=analyzer_params),
-                index_params=schema.build_index_params(self.client, builtin_bm25=builtin, dense_index=self._dense_index),
+                schema=schema.build_schema(
+                    self.client, dim=self.dense.dim, builtin_bm25=builtin, analyzer_params=analyzer_params
+                ),
+                index_params=schema.build_index_params(
+                    self.client, builtin_bm25=builtin, dense_index=self._dense_index
+                ),
             )
             if self._state is not None:
                 self._state.drop()
@@ -260,7 +268,8 @@ class HybridStore:
         for i, text in enumerate(items):
             if len(text.encode("utf-8")) > schema.TEXT_MAX_BYTES:
                 raise InvalidInputError(
-                    f"texts[{i}] is {len(text.encode('utf-8'))} bytes; the limit is {schema.TEXT_MAX_BYTES}: split it into chunks"
+                    f"texts[{i}] is {len(text.encode('utf-8'))} bytes; the limit is {schema.TEXT_MAX_BYTES}: "
+                    "split it into chunks"
                 )
         return [Document(k, t, m) for k, t, m in zip(keys, items, metas, strict=True)]
 
@@ -314,7 +323,9 @@ class HybridStore:
                     raise InvalidTypeError("ids must be a list of strings, not a single string")
                 targets = [_check_id(i) for i in ids]
                 if where:
-                    targets = [r[schema.ID] for r in self.client.get(self.collection, ids=targets, output_fields=[schema.ID])]
+                    targets = [
+                        r[schema.ID] for r in self.client.get(self.collection, ids=targets, output_fields=[schema.ID])
+                    ]
             else:
                 targets = [r[schema.ID] for r in self._query_all(where, [schema.ID])]
             if not targets:
@@ -410,8 +421,20 @@ class HybridStore:
             InvalidInputError: On an empty query, ``k <= 0``, an unknown mode, ranker or fusion.
             FilterError: On a malformed filter, or one Milvus rejects.
         """
-        return self.search_many([query], k, mode=mode, fetch_k=fetch_k, ranker=ranker, rrf_k=rrf_k, weights=weights,
-                                filter=filter, expr=expr, reranker=reranker, rerank_k=rerank_k, fusion=fusion)[0]
+        return self.search_many(
+            [query],
+            k,
+            mode=mode,
+            fetch_k=fetch_k,
+            ranker=ranker,
+            rrf_k=rrf_k,
+            weights=weights,
+            filter=filter,
+            expr=expr,
+            reranker=reranker,
+            rerank_k=rerank_k,
+            fusion=fusion,
+        )[0]
 
     async def asearch(self, query: str, k: int = 10, **kwargs: Any) -> list[Hit]:
         """:meth:`search` in a worker thread, so the event loop is not blocked."""
@@ -471,8 +494,13 @@ class HybridStore:
     def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
         try:
             res = self.client.search(
-                self.collection, data=data, anns_field=field, limit=limit, filter=where,
-                output_fields=_OUTPUT, search_params={"metric_type": metric},
+                self.collection,
+                data=data,
+                anns_field=field,
+                limit=limit,
+                filter=where,
+                output_fields=_OUTPUT,
+                search_params={"metric_type": metric},
             )
         except MilvusException as exc:
             if where:
@@ -480,13 +508,17 @@ class HybridStore:
             raise
         return [list(r) for r in res]
 
-    def _route_dense(self, texts: list[str], limit: int, where: str, rows: dict[str, dict[str, Any]]) -> list[list[RouteHit]]:
+    def _route_dense(
+        self, texts: list[str], limit: int, where: str, rows: dict[str, dict[str, Any]]
+    ) -> list[list[RouteHit]]:
         vectors = self.dense.encode_queries(texts)
         if vectors.shape[1] != self.dense.dim:
             raise DimensionMismatchError(f"query vectors have dim {vectors.shape[1]}, the collection {self.dense.dim}")
         return self._collect(self._search(list(vectors), schema.DENSE, limit, where, "IP"), rows, negate=False)
 
-    def _route_sparse(self, texts: list[str], limit: int, where: str, rows: dict[str, dict[str, Any]]) -> list[list[RouteHit]]:
+    def _route_sparse(
+        self, texts: list[str], limit: int, where: str, rows: dict[str, dict[str, Any]]
+    ) -> list[list[RouteHit]]:
         if self.sparse_source == "builtin":
             res = self._search(list(texts), schema.SPARSE, limit, where, "BM25")
             return self._collect(res, rows, negate=True)
@@ -508,7 +540,9 @@ class HybridStore:
             return to_dicts(self.bm25.query_vectors(self.bm25.analyze(texts)))
 
     @staticmethod
-    def _collect(res: list[list[dict[str, Any]]], rows: dict[str, dict[str, Any]], *, negate: bool) -> list[list[RouteHit]]:
+    def _collect(
+        res: list[list[dict[str, Any]]], rows: dict[str, dict[str, Any]], *, negate: bool
+    ) -> list[list[RouteHit]]:
         out = []
         for hits in res:
             route = []
@@ -521,7 +555,9 @@ class HybridStore:
             out.append(route)
         return out
 
-    def _combine(self, mode: str, rank: Ranker, routes: dict[str, list[RouteHit]], rows: dict[str, dict[str, Any]]) -> list[Hit]:
+    def _combine(
+        self, mode: str, rank: Ranker, routes: dict[str, list[RouteHit]], rows: dict[str, dict[str, Any]]
+    ) -> list[Hit]:
         per_route = {name: {h.id: h for h in hits} for name, hits in routes.items()}
         if mode == "hybrid":
             if isinstance(rank, Weighted):
@@ -537,13 +573,19 @@ class HybridStore:
         for doc_id in ids:
             d, s = per_route.get("dense", {}).get(doc_id), per_route.get("sparse", {}).get(doc_id)
             row = rows[doc_id]
-            hits.append(Hit(
-                id=doc_id, text=row.get(schema.TEXT, ""), metadata=dict(row.get(schema.METADATA) or {}),
-                score=fused[doc_id],
-                dense_score=d.score if d else None, dense_rank=d.rank if d else None,
-                sparse_score=s.score if s else None, sparse_rank=s.rank if s else None,
-                fused_score=fused[doc_id] if mode == "hybrid" else None,
-            ))
+            hits.append(
+                Hit(
+                    id=doc_id,
+                    text=row.get(schema.TEXT, ""),
+                    metadata=dict(row.get(schema.METADATA) or {}),
+                    score=fused[doc_id],
+                    dense_score=d.score if d else None,
+                    dense_rank=d.rank if d else None,
+                    sparse_score=s.score if s else None,
+                    sparse_rank=s.rank if s else None,
+                    fused_score=fused[doc_id] if mode == "hybrid" else None,
+                )
+            )
         return hits
 
     def _server_hybrid(self, texts: list[str], limit: int, rank: Ranker, where: str) -> list[list[Hit]]:
@@ -566,8 +608,16 @@ class HybridStore:
                 raise FilterError(f"Milvus rejected the search filter {where!r}: {exc.message}") from None
             raise
         return [
-            [Hit(id=h["id"], text=h["entity"].get(schema.TEXT, ""), metadata=dict(h["entity"].get(schema.METADATA) or {}),
-                 score=float(h["distance"]), fused_score=float(h["distance"])) for h in hits]
+            [
+                Hit(
+                    id=h["id"],
+                    text=h["entity"].get(schema.TEXT, ""),
+                    metadata=dict(h["entity"].get(schema.METADATA) or {}),
+                    score=float(h["distance"]),
+                    fused_score=float(h["distance"]),
+                )
+                for h in hits
+            ]
             for hits in res
         ]
 
@@ -579,11 +629,20 @@ class HybridStore:
         out = []
         for r in ranked:
             h = hits[r.index]
-            out.append(Hit(
-                id=h.id, text=h.text, metadata=h.metadata, score=r.score, dense_score=h.dense_score,
-                dense_rank=h.dense_rank, sparse_score=h.sparse_score, sparse_rank=h.sparse_rank,
-                fused_score=h.fused_score, rerank_score=r.score,
-            ))
+            out.append(
+                Hit(
+                    id=h.id,
+                    text=h.text,
+                    metadata=h.metadata,
+                    score=r.score,
+                    dense_score=h.dense_score,
+                    dense_rank=h.dense_rank,
+                    sparse_score=h.sparse_score,
+                    sparse_rank=h.sparse_rank,
+                    fused_score=h.fused_score,
+                    rerank_score=r.score,
+                )
+            )
         return out
 
     # ------------------------------------------------------------------ BM25 maintenance
@@ -631,15 +690,23 @@ class HybridStore:
         analyzed = self.bm25.analyze([r[schema.TEXT] for r in rows])
         vectors = to_dicts(self.bm25.document_vectors(analyzed))
         new = [
-            {schema.ID: r[schema.ID], schema.TEXT: r[schema.TEXT], schema.METADATA: r[schema.METADATA],
-             schema.DENSE: list(r[schema.DENSE]), schema.SPARSE: v}
+            {
+                schema.ID: r[schema.ID],
+                schema.TEXT: r[schema.TEXT],
+                schema.METADATA: r[schema.METADATA],
+                schema.DENSE: list(r[schema.DENSE]),
+                schema.SPARSE: v,
+            }
             for r, v in zip(rows, vectors, strict=True)
         ]
         self.client.upsert(self.collection, new)
         return len(new)
 
     def __repr__(self) -> str:
-        return f"HybridStore(uri={self.uri!r}, collection={self.collection!r}, sparse={self.sparse_source!r}, dense={self.dense!r})"
+        return (
+            f"HybridStore(uri={self.uri!r}, collection={self.collection!r}, "
+            f"sparse={self.sparse_source!r}, dense={self.dense!r})"
+        )
 
 
 # ---------------------------------------------------------------------- helpers
@@ -695,7 +762,11 @@ def _check_id(value: Any) -> str:
 
 
 def _document(row: Mapping[str, Any]) -> Document:
-    return Document(id=str(row[schema.ID]), text=str(row.get(schema.TEXT, "")), metadata=dict(row.get(schema.METADATA) or {}))
+    return Document(
+        id=str(row[schema.ID]),
+        text=str(row.get(schema.TEXT, "")),
+        metadata=dict(row.get(schema.METADATA) or {}),
+    )
 
 
 class _NoProgress:
@@ -712,4 +783,3 @@ def _progress(total: int, show: bool, desc: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="doc")
-

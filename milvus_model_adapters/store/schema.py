@@ -39,7 +39,12 @@ def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer
     schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
     if builtin_bm25:
         schema.add_function(
-            Function(name=BM25_FUNCTION, function_type=FunctionType.BM25, input_field_names=[TEXT], output_field_names=[SPARSE])
+            Function(
+                name=BM25_FUNCTION,
+                function_type=FunctionType.BM25,
+                input_field_names=[TEXT],
+                output_field_names=[SPARSE],
+            )
         )
     return schema
 

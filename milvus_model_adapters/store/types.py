@@ -49,5 +49,13 @@ class Hit:
 
     def scores(self) -> dict[str, float | int]:
         """The scores and ranks that are set, by name (for metadata in framework adapters)."""
-        names = ("score", "dense_score", "dense_rank", "sparse_score", "sparse_rank", "fused_score", "rerank_score")
+        names = (
+            "score",
+            "dense_score",
+            "dense_rank",
+            "sparse_score",
+            "sparse_rank",
+            "fused_score",
+            "rerank_score",
+        )
         return {n: v for n in names if (v := getattr(self, n)) is not None}
