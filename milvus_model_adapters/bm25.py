@@ -49,6 +49,11 @@ class AnalyzedBatch:
     def __len__(self) -> int:
         return len(self.lengths)
 
+    @classmethod
+    def concat(cls, parts: Sequence[AnalyzedBatch]) -> AnalyzedBatch:
+        """One batch holding the texts of ``parts``, in order."""
+        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([p.lengths for p in parts]))
+
     def pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Distinct (text, term) pairs of known terms, sorted, with their counts: ``(rows, cols, tf)``."""
         if self._pairs is None:
@@ -87,6 +92,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_FIT_SLICE = 8192
 _REQUIRED_FIELDS = ("corpus_size", "avgdl", "idf_word", "idf_value", "k1", "b", "epsilon")
 
 
@@ -350,7 +356,9 @@ class BM25Encoder:
         """Fit on ``corpus`` and return its document vectors, analysing each text once."""
         texts = check_texts(corpus, what="corpus")
         self._reset()
-        batch = self.analyze(texts, grow=True)
+        # Analysed in slices, so the per-token strings of only one slice are alive at a time.
+        parts = [self.analyze(texts[i : i + _FIT_SLICE], grow=True) for i in range(0, len(texts), _FIT_SLICE)]
+        batch = parts[0] if len(parts) == 1 else AnalyzedBatch.concat(parts)
         self.update(batch)
         return self.document_vectors(batch)
 

@@ -18,6 +18,7 @@ DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 """The model behind pymilvus-model's default embedding function (384 dimensions)."""
 
 DEFAULT_DIM = 384
+_SELF_BATCHING_SLICE = 4096
 
 
 @runtime_checkable
@@ -60,7 +61,8 @@ class DenseEncoder:
         Args:
             function: A pymilvus-model dense function or any object with ``encode_documents`` and
                 ``encode_queries``.
-            batch_size: Texts per call to the function.
+            batch_size: Texts per call to the function (functions with their own ``batch_size``,
+                such as sentence-transformers ones, get larger slices and batch inside).
             dim: Vector dimension, if the function has no ``dim`` attribute.
 
         Raises:
@@ -128,9 +130,12 @@ class DenseEncoder:
         return np.asarray(vectors[0], dtype=np.float32)
 
     def _batched(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:
-        if len(texts) <= self.batch_size:
+        # A function that batches by itself (sentence-transformers ones) gets large slices: it sorts
+        # each call's texts by length, and slicing finely would add padding.
+        size = _SELF_BATCHING_SLICE if hasattr(self.function, "batch_size") else self.batch_size
+        if len(texts) <= size:
             return self._run(method, texts)
-        parts = [self._run(method, texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [self._run(method, texts[i : i + size]) for i in range(0, len(texts), size)]
         return np.concatenate(parts, axis=0)
 
     def _run(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:

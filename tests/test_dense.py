@@ -29,8 +29,12 @@ def test_query_and_document_paths_match_for_minilm(dense_encoder: DenseEncoder) 
 
 def test_batching_gives_same_vectors(dense_encoder: DenseEncoder) -> None:
     texts = [f"sentence number {i} about wings and engines" for i in range(10)]
-    small = DenseEncoder(dense_encoder.function, batch_size=3)
-    np.testing.assert_allclose(small.encode_documents(texts), dense_encoder.encode_documents(texts), atol=1e-5)
+    rec = _Recorder()
+    small = DenseEncoder(rec, batch_size=3)
+    small.encode_documents(texts)
+    assert [n for _, n in rec.calls] == [3, 3, 3, 1]
+    one = [dense_encoder.encode_documents([t])[0] for t in texts]
+    np.testing.assert_allclose(dense_encoder.encode_documents(texts), one, atol=1e-5)
 
 
 class _Recorder:

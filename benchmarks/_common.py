@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmarks: corpora, timing, tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("MMA_DATASETS", ROOT.parent / "shared" / "datasets"))
+
+
+def shared_texts() -> list[str]:
+    """Cranfield and CISI documents (title + text), from the shared datasets folder."""
+    texts = []
+    for name in ("cranfield", "cisi"):
+        path = DATASETS / name / "corpus.jsonl"
+        if not path.exists():
+            raise SystemExit(f"shared dataset not found: {path} (set MMA_DATASETS)")
+        for line in path.open():
+            row = json.loads(line)
+            text = f"{row.get('title', '')} {row['text']}".strip()
+            if text:
+                texts.append(text)
+    return texts
+
+
+def repeated_corpus(n: int) -> list[str]:
+    """``n`` documents: the shared corpora repeated, each copy tagged so copies are distinct texts."""
+    base = shared_texts()
+    return [f"{base[i % len(base)]} copy{i // len(base)}" for i in range(n)]
+
+
+def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
+    """Fastest of ``repeat`` wall-clock runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table."""
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    for row in rows:
+        out.append("| " + " | ".join(f"{c:.4g}" if isinstance(c, float) else str(c) for c in row) + " |")
+    return "\n".join(out)
