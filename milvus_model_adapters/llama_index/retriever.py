@@ -35,7 +35,7 @@ def add_nodes(
     *,
     node_parser: NodeParser | None = None,
     show_progress: bool = False,
-    batch_size: int = 256,
+    batch_size: int = 1024,
 ) -> list[str]:
     """Write LlamaIndex documents or nodes into the store; returns the node ids.
 

@@ -194,7 +194,7 @@ class HybridStore:
         metadatas: Sequence[Mapping[str, Any] | None] | None = None,
         ids: Sequence[str] | None = None,
         *,
-        batch_size: int = 256,
+        batch_size: int = 1024,
         show_progress: bool = False,
     ) -> list[str]:
         """Add or replace documents (an upsert: the same id twice leaves one row).
