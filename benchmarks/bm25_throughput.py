@@ -66,7 +66,9 @@ def pymilvus_analyzer():  # type: ignore[no-untyped-def]
         def apply(self, tokens: list[str]) -> list[str]:
             return [t for t in tokens if t not in ENGLISH]
 
-    return Analyzer("en", RegexTokenizer(), [], [LowercaseFilter(), PunctuationFilter(), Stopwords(), StemmingFilter("english")])
+    return Analyzer(
+        "en", RegexTokenizer(), [], [LowercaseFilter(), PunctuationFilter(), Stopwords(), StemmingFilter("english")]
+    )
 
 
 def run_pymilvus(texts: list[str]) -> float:
@@ -85,7 +87,11 @@ def run_pymilvus(texts: list[str]) -> float:
 def child(method: str, n: int) -> None:
     texts = repeated_corpus(n)
     seconds = {"ours": run_ours, "bm25s": run_bm25s, "pymilvus": run_pymilvus}[method](texts)
-    print(json.dumps({"method": method, "docs": n, "seconds": seconds, "docs_per_s": n / seconds, "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {"method": method, "docs": n, "seconds": seconds, "docs_per_s": n / seconds, "peak_rss_mb": peak_rss_mb()}
+        )
+    )
 
 
 def main() -> None:
@@ -100,16 +106,33 @@ def main() -> None:
     results = {}
     for method, n in (("ours", args.docs), ("bm25s", args.docs), ("pymilvus", args.pymilvus_docs)):
         start = time.time()
-        out = subprocess.run([sys.executable, __file__, "--child", method, str(n)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", method, str(n)], capture_output=True, text=True, check=True
+        )
         results[method] = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"  {method}: done in {time.time() - start:.0f} s", file=sys.stderr)
     ours = results["ours"]["docs_per_s"]
     rows = [
         [name, r["docs"], r["seconds"], r["docs_per_s"], ours / r["docs_per_s"], r["peak_rss_mb"]]
-        for name, r in (("milvus-model-adapters BM25Encoder", results["ours"]), ("bm25s tokenize + index", results["bm25s"]),
-                        ("pymilvus-model BM25EmbeddingFunction", results["pymilvus"]))
+        for name, r in (
+            ("milvus-model-adapters BM25Encoder", results["ours"]),
+            ("bm25s tokenize + index", results["bm25s"]),
+            ("pymilvus-model BM25EmbeddingFunction", results["pymilvus"]),
+        )
     ]
-    print(table(["method (fit + encode documents)", "docs", "seconds (best of 3)", "docs/s", "ours is x faster", "peak RSS MiB"], rows))
+    print(
+        table(
+            [
+                "method (fit + encode documents)",
+                "docs",
+                "seconds (best of 3)",
+                "docs/s",
+                "ours is x faster",
+                "peak RSS MiB",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

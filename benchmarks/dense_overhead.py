@@ -41,11 +41,15 @@ def main() -> None:
         encoder.encode_documents(texts)
         adapter_times.append(time.perf_counter() - start)
     direct, adapter = min(direct_times), min(adapter_times)
-    print(table(
-        ["path", "docs", "seconds (best of %d)" % args.repeat, "docs/s", "relative time"],
-        [["sentence-transformers directly", len(texts), direct, len(texts) / direct, 1.0],
-         ["DenseEncoder (pymilvus-model function)", len(texts), adapter, len(texts) / adapter, adapter / direct]],
-    ))
+    print(
+        table(
+            ["path", "docs", "seconds (best of %d)" % args.repeat, "docs/s", "relative time"],
+            [
+                ["sentence-transformers directly", len(texts), direct, len(texts) / direct, 1.0],
+                ["DenseEncoder (pymilvus-model function)", len(texts), adapter, len(texts) / adapter, adapter / direct],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

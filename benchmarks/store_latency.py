@@ -94,8 +94,14 @@ def latency(size: int, n_queries: int, workdir: Path) -> dict[str, Any]:
     store.close()
     disk = sum(f.stat().st_size for f in db.parent.rglob("*") if f.is_file() and f.name.startswith(db.name))
     return {
-        "size": size, "ingest_s": ingest_s, "raw": percentiles(raw_t), "store": percentiles(store_t),
-        "server": percentiles(server_t), "dense": modes["dense"], "sparse": modes["sparse"], "disk_mb": disk / 2**20,
+        "size": size,
+        "ingest_s": ingest_s,
+        "raw": percentiles(raw_t),
+        "store": percentiles(store_t),
+        "server": percentiles(server_t),
+        "dense": modes["dense"],
+        "sparse": modes["sparse"],
+        "disk_mb": disk / 2**20,
     }
 
 
@@ -128,24 +134,48 @@ def main() -> None:
         rows = []
         for size in args.sizes:
             r = latency(size, args.queries, workdir)
-            rows.append([
-                r["size"], f"{r['raw'][0]:.1f} / {r['raw'][1]:.1f}", f"{r['store'][0]:.1f} / {r['store'][1]:.1f}",
-                f"{r['store'][0] / r['raw'][0]:.3f}", f"{r['server'][0]:.1f} / {r['server'][1]:.1f}",
-                f"{r['dense'][0]:.1f} / {r['dense'][1]:.1f}", f"{r['sparse'][0]:.1f} / {r['sparse'][1]:.1f}",
-                f"{r['ingest_s']:.0f}", f"{r['disk_mb']:.0f}",
-            ])
-        print(table(
-            ["docs", "raw hybrid_search p50/p95 ms", "HybridStore hybrid p50/p95 ms", "store/raw p50",
-             "store, server fusion p50/p95 ms", "store dense p50/p95 ms", "store BM25 p50/p95 ms",
-             "ingest s (random vectors)", "disk MiB"],
-            rows,
-        ))
+            rows.append(
+                [
+                    r["size"],
+                    f"{r['raw'][0]:.1f} / {r['raw'][1]:.1f}",
+                    f"{r['store'][0]:.1f} / {r['store'][1]:.1f}",
+                    f"{r['store'][0] / r['raw'][0]:.3f}",
+                    f"{r['server'][0]:.1f} / {r['server'][1]:.1f}",
+                    f"{r['dense'][0]:.1f} / {r['dense'][1]:.1f}",
+                    f"{r['sparse'][0]:.1f} / {r['sparse'][1]:.1f}",
+                    f"{r['ingest_s']:.0f}",
+                    f"{r['disk_mb']:.0f}",
+                ]
+            )
+        print(
+            table(
+                [
+                    "docs",
+                    "raw hybrid_search p50/p95 ms",
+                    "HybridStore hybrid p50/p95 ms",
+                    "store/raw p50",
+                    "store, server fusion p50/p95 ms",
+                    "store dense p50/p95 ms",
+                    "store BM25 p50/p95 ms",
+                    "ingest s (random vectors)",
+                    "disk MiB",
+                ],
+                rows,
+            )
+        )
         r = ingest(args.ingest_docs, workdir)
         print()
-        print(table(
-            ["docs (real MiniLM)", "dense encoding alone s", "HybridStore.add s", "add throughput / encoding throughput"],
-            [[r["docs"], r["dense_s"], r["store_s"], r["dense_s"] / r["store_s"]]],
-        ))
+        print(
+            table(
+                [
+                    "docs (real MiniLM)",
+                    "dense encoding alone s",
+                    "HybridStore.add s",
+                    "add throughput / encoding throughput",
+                ],
+                [[r["docs"], r["dense_s"], r["store_s"], r["dense_s"] / r["store_s"]]],
+            )
+        )
         print(f"\npeak RSS of the benchmark process: {peak_rss_mb():.0f} MiB")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

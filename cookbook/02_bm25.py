@@ -1,6 +1,6 @@
 """Seed example 2: BM25 sparse embeddings with fit / save / load, offline (no NLTK data).
 
-    python cookbook/02_bm25.py
+python cookbook/02_bm25.py
 """
 
 import tempfile

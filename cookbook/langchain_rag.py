@@ -34,7 +34,9 @@ def chat_model():  # type: ignore[no-untyped-def]
         except ImportError:
             print("(OPENAI_API_KEY is set but langchain-openai is not installed; using the local stand-in)")
     print("LLM: LOCAL STAND-IN (no OPENAI_API_KEY): it answers with the context it was given\n")
-    return RunnableLambda(lambda prompt: "Based on the retrieved context:\n" + prompt.to_string().split("Context:\n", 1)[1])
+    return RunnableLambda(
+        lambda prompt: "Based on the retrieved context:\n" + prompt.to_string().split("Context:\n", 1)[1]
+    )
 
 
 def main() -> None:
@@ -45,7 +47,9 @@ def main() -> None:
     embeddings = MilvusModelEmbeddings()  # bundled all-MiniLM-L6-v2
     db = Path(tempfile.mkdtemp()) / "langchain_rag.db"
     store = MilvusHybridVectorStore.from_documents(docs, embeddings, uri=str(db))
-    retriever = store.as_retriever(search_kwargs={"k": 4, "mode": "hybrid", "reranker": CosineReranker(embeddings.encoder)})
+    retriever = store.as_retriever(
+        search_kwargs={"k": 4, "mode": "hybrid", "reranker": CosineReranker(embeddings.encoder)}
+    )
     rerank = MilvusModelReranker(reranker=CosineReranker(embeddings.encoder), top_n=2)
 
     prompt = ChatPromptTemplate.from_template(

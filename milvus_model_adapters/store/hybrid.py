@@ -8,6 +8,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -111,6 +112,7 @@ class HybridStore:
         self.collection = collection
         self.sparse_source: SparseSource = sparse
         self._lock = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
         # Connect before loading a model, so a locked or unreachable database fails fast.
         self.client = client if client is not None else _connect(self.uri, token=token, db_name=db_name)
         self.dense = (
@@ -176,6 +178,9 @@ class HybridStore:
     def close(self) -> None:
         """Flush and close the connection."""
         with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
             try:
                 self.client.flush(self.collection)
             finally:
@@ -477,19 +482,34 @@ class HybridStore:
         if rr is not None:
             depth = max(depth, pool)
 
+        keep = max(k, pool) if rr is not None else k  # hits to build: the reranker's pool, else k
         if mode == "hybrid" and fusion == "server":
-            results = self._server_hybrid(texts, depth, rank, where)
+            results = self._server_hybrid(texts, depth, keep, rank, where)
         else:
             routes: dict[str, list[list[RouteHit]]] = {}
             rows: dict[str, dict[str, Any]] = {}
-            if mode in ("dense", "hybrid"):
+            if mode == "hybrid":
+                # The two searches wait on Milvus, not on Python: run them side by side.
+                sparse_future = self._executor().submit(self._route_sparse, texts, depth, where, rows)
                 routes["dense"] = self._route_dense(texts, depth, where, rows)
-            if mode in ("sparse", "hybrid"):
+                routes["sparse"] = sparse_future.result()
+            elif mode == "dense":
+                routes["dense"] = self._route_dense(texts, depth, where, rows)
+            else:
                 routes["sparse"] = self._route_sparse(texts, depth, where, rows)
-            results = [self._combine(mode, rank, {r: v[i] for r, v in routes.items()}, rows) for i in range(len(texts))]
+            results = [
+                self._combine(mode, rank, {r: v[i] for r, v in routes.items()}, rows, keep) for i in range(len(texts))
+            ]
         if rr is not None:
             results = [self._rerank(rr, q, hits[:pool]) + hits[pool:] for q, hits in zip(texts, results, strict=True)]
         return [hits[:k] for hits in results]
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mma-search")
+        return self._pool
 
     def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
         try:
@@ -556,7 +576,7 @@ class HybridStore:
         return out
 
     def _combine(
-        self, mode: str, rank: Ranker, routes: dict[str, list[RouteHit]], rows: dict[str, dict[str, Any]]
+        self, mode: str, rank: Ranker, routes: dict[str, list[RouteHit]], rows: dict[str, dict[str, Any]], limit: int
     ) -> list[Hit]:
         per_route = {name: {h.id: h for h in hits} for name, hits in routes.items()}
         if mode == "hybrid":
@@ -570,7 +590,7 @@ class HybridStore:
             fused = {h.id: h.score for h in only}
             ids = [h.id for h in only]
         hits = []
-        for doc_id in ids:
+        for doc_id in ids[:limit]:
             d, s = per_route.get("dense", {}).get(doc_id), per_route.get("sparse", {}).get(doc_id)
             row = rows[doc_id]
             hits.append(
@@ -588,7 +608,7 @@ class HybridStore:
             )
         return hits
 
-    def _server_hybrid(self, texts: list[str], limit: int, rank: Ranker, where: str) -> list[list[Hit]]:
+    def _server_hybrid(self, texts: list[str], depth: int, limit: int, rank: Ranker, where: str) -> list[list[Hit]]:
         dense = list(self.dense.encode_queries(texts))
         if self.sparse_source == "builtin":
             sparse_data: list[Any] = list(texts)
@@ -597,8 +617,8 @@ class HybridStore:
             sparse_data = self._sparse_queries(texts)
             metric = "IP"
         requests = [
-            AnnSearchRequest(dense, schema.DENSE, {"metric_type": "IP"}, limit, expr=where or None),
-            AnnSearchRequest(sparse_data, schema.SPARSE, {"metric_type": metric}, limit, expr=where or None),
+            AnnSearchRequest(dense, schema.DENSE, {"metric_type": "IP"}, depth, expr=where or None),
+            AnnSearchRequest(sparse_data, schema.SPARSE, {"metric_type": metric}, depth, expr=where or None),
         ]
         ranker = RRFRanker(rank.k) if isinstance(rank, RRF) else WeightedRanker(*rank.weights)
         try:

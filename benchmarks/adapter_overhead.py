@@ -1,0 +1,68 @@
+"""Overhead of the LangChain and LlamaIndex retrievers over the core store's search.
+
+    python benchmarks/adapter_overhead.py [--docs 10000] [--queries 200]
+
+Same store, same queries, query vectors served from a table (see store_latency.py); the three
+paths alternate query by query and the table compares medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _common import repeated_corpus, shared_texts, table
+from store_latency import TableDense
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+
+    from milvus_model_adapters.langchain import MilvusHybridRetriever as LangChainRetriever
+    from milvus_model_adapters.llama_index import MilvusHybridRetriever as LlamaIndexRetriever
+    from milvus_model_adapters.store import HybridStore
+
+    workdir = Path(tempfile.mkdtemp(prefix="mma-adapters-"))
+    try:
+        dense = TableDense()
+        store = HybridStore(str(workdir / "a.db"), "bench", dense=dense)
+        store.add(repeated_corpus(args.docs), ids=[str(i) for i in range(args.docs)], batch_size=2000)
+        questions = [t.split(".")[0][:120] for t in shared_texts()[: args.queries]]
+        for q in questions:
+            dense.queries[q] = dense.encode_documents([q])[0]
+        lc = LangChainRetriever(store=store, k=10, fetch_k=50)
+        li = LlamaIndexRetriever(store, k=10, fetch_k=50)
+        paths = {
+            "core HybridStore.search": lambda q: store.search(q, 10, fetch_k=50),
+            "LangChain retriever.invoke": lambda q: lc.invoke(q),
+            "LlamaIndex retriever.retrieve": lambda q: li.retrieve(q),
+        }
+        for q in questions[:10]:
+            for fn in paths.values():
+                fn(q)
+        times: dict[str, list[float]] = {name: [] for name in paths}
+        for q in questions:
+            for name, fn in paths.items():
+                start = time.perf_counter()
+                fn(q)
+                times[name].append(time.perf_counter() - start)
+        core = statistics.median(times["core HybridStore.search"])
+        rows = [[name, statistics.median(t) * 1000, statistics.median(t) / core] for name, t in times.items()]
+        print(table(["path (hybrid, k=10, %d docs)" % args.docs, "p50 ms", "relative to core"], rows))
+        store.client.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
