@@ -58,7 +58,7 @@ def main() -> None:
                 times[name].append(time.perf_counter() - start)
         core = statistics.median(times["core HybridStore.search"])
         rows = [[name, statistics.median(t) * 1000, statistics.median(t) / core] for name, t in times.items()]
-        print(table(["path (hybrid, k=10, %d docs)" % args.docs, "p50 ms", "relative to core"], rows))
+        print(table([f"path (hybrid, k=10, {args.docs} docs)", "p50 ms", "relative to core"], rows))
         store.client.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

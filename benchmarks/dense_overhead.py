@@ -43,7 +43,7 @@ def main() -> None:
     direct, adapter = min(direct_times), min(adapter_times)
     print(
         table(
-            ["path", "docs", "seconds (best of %d)" % args.repeat, "docs/s", "relative time"],
+            ["path", "docs", f"seconds (best of {args.repeat})", "docs/s", "relative time"],
             [
                 ["sentence-transformers directly", len(texts), direct, len(texts) / direct, 1.0],
                 ["DenseEncoder (pymilvus-model function)", len(texts), adapter, len(texts) / adapter, adapter / direct],
