@@ -179,7 +179,7 @@ class BM25Encoder:
         return self._frozen_idf is None
 
     def idf(self) -> npt.NDArray[np.float64]:
-        """IDF by term index, with pymilvus-model's epsilon floor for negative values."""
+        """IDF by term index; negative values become ``epsilon * average IDF`` (pymilvus-model's rule), or 0."""
         self._require_fitted()
         if self._frozen_idf is not None:
             return self._frozen_idf
@@ -189,8 +189,10 @@ class BM25Encoder:
             idf = np.log(n - df + 0.5) - np.log(df + 0.5)
             present = df > 0
             if present.any():
+                # pymilvus-model's rule, except that the floor is never negative: with a negative
+                # average (most terms in over half the documents) it would make scores negative.
                 average = float(idf[present].mean())
-                idf[present & (idf < 0)] = self.epsilon * average
+                idf[present & (idf < 0)] = max(self.epsilon * average, 0.0)
             idf[~present] = 0.0
             self._idf_cache = idf
         return self._idf_cache

@@ -114,6 +114,7 @@ class HybridStore:
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
         # Connect before loading a model, so a locked or unreachable database fails fast.
+        self._owns_client = client is None
         self.client = client if client is not None else _connect(self.uri, token=token, db_name=db_name)
         self.dense = (
             dense
@@ -176,7 +177,7 @@ class HybridStore:
                 self._state.drop()
 
     def close(self) -> None:
-        """Flush and close the connection."""
+        """Flush and close the connection; a Milvus Lite file this store opened is released for other processes."""
         with self._lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
@@ -185,6 +186,8 @@ class HybridStore:
                 self.client.flush(self.collection)
             finally:
                 self.client.close()
+                if self.is_local and self._owns_client:
+                    _release_lite_file(self.uri)
 
     def __enter__(self) -> HybridStore:
         return self
@@ -750,6 +753,17 @@ def _connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClien
                 "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
             ) from None
         raise
+
+
+def _release_lite_file(uri: str) -> None:
+    """Stop the embedded Milvus Lite 2.5 server of ``uri`` (``MilvusClient.close`` leaves it running)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # Milvus Lite 3.x keeps no per-file server
+        return
+    path = os.path.realpath(os.path.abspath(uri))
+    if path in getattr(server_manager_instance, "_servers", {}):
+        server_manager_instance.release_server(path)
 
 
 def _encoder_from_settings(settings: Mapping[str, Any], current: BM25Encoder) -> BM25Encoder:
