@@ -12,7 +12,12 @@ import numpy.typing as npt
 
 from milvus_model_adapters._deps import is_installed, require
 from milvus_model_adapters._validate import check_positive_int, check_text, check_texts
-from milvus_model_adapters.errors import DimensionMismatchError, InvalidTypeError, MissingDependencyError
+from milvus_model_adapters.errors import (
+    DimensionMismatchError,
+    InvalidInputError,
+    InvalidTypeError,
+    MissingDependencyError,
+)
 
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 """The model behind pymilvus-model's default embedding function (384 dimensions)."""
@@ -104,6 +109,13 @@ class DenseEncoder:
         )
 
     @property
+    def max_tokens(self) -> int | None:
+        """Longest input, in tokens, the model reads; longer texts are truncated to it (``None`` if unknown)."""
+        model = getattr(self.function, "model", None)
+        length = getattr(model, "max_seq_length", None)
+        return int(length) if length else None
+
+    @property
     def dim(self) -> int:
         """Dimension of the vectors."""
         if self._dim is None:
@@ -146,6 +158,8 @@ class DenseEncoder:
             raise DimensionMismatchError(f"embedding function returned shape {arr.shape} for {len(texts)} texts")
         if self._dim is not None and arr.shape[1] != self._dim:
             raise DimensionMismatchError(f"embedding function returned dim {arr.shape[1]}, expected {self._dim}")
+        if not np.isfinite(arr).all():
+            raise InvalidInputError("the embedding function returned NaN or infinite values")
         return arr
 
     def __repr__(self) -> str:

@@ -102,8 +102,10 @@ def test_rrf_monotone_and_deterministic(a: list[str], b: list[str], k: int) -> N
     assert order(fused, routes) == order(dict(reversed(list(fused.items()))), routes)
 
 
-@given(st.lists(st.floats(min_value=-1, max_value=1), min_size=2, max_size=8, unique=True),
-       st.floats(min_value=0.01, max_value=1.0))
+@given(
+    st.lists(st.floats(min_value=-1, max_value=1), min_size=2, max_size=8, unique=True),
+    st.floats(min_value=0.01, max_value=1.0),
+)
 def test_weighted_is_monotone_in_a_route_score(scores: list[float], w: float) -> None:
     names = [f"d{i}" for i in range(len(scores))]
     ordered = sorted(zip(scores, names, strict=True), reverse=True)

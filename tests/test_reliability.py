@@ -72,7 +72,9 @@ def test_sigkill_during_ingest_loses_no_acknowledged_batch(tmp_path: Path) -> No
     stored_statistics_match_rows(store)
     store.close()
 
-    rerun = subprocess.run([sys.executable, str(script), db, "40"], capture_output=True, text=True, env=env, timeout=900)
+    rerun = subprocess.run(
+        [sys.executable, str(script), db, "40"], capture_output=True, text=True, env=env, timeout=900
+    )
     assert "DONE" in rerun.stdout, rerun.stderr[-2000:]
     store = HybridStore(db)
     assert store.count() == 40 * 50

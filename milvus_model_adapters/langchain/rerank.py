@@ -8,7 +8,7 @@ from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_serializer, field_validator
 
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.rerank.base import Reranker, as_reranker
@@ -34,6 +34,11 @@ class MilvusModelReranker(BaseDocumentCompressor):
     @classmethod
     def _wrap(cls, value: Any) -> Reranker:
         return as_reranker(value)
+
+    @field_serializer("reranker")
+    def _describe(self, value: Reranker) -> str:
+        # Serialised configs name the reranker; secrets stay out (API rerankers hide keys in repr).
+        return repr(value)
 
     @field_validator("top_n")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from llama_index.core.bridge.pydantic import Field, field_validator
+from llama_index.core.bridge.pydantic import Field, field_serializer, field_validator
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
@@ -33,6 +33,11 @@ class MilvusModelRerank(BaseNodePostprocessor):
     @classmethod
     def _wrap(cls, value: Any) -> Reranker:
         return as_reranker(value)
+
+    @field_serializer("reranker")
+    def _describe(self, value: Reranker) -> str:
+        # Serialised configs name the reranker; secrets stay out (API rerankers hide keys in repr).
+        return repr(value)
 
     @field_validator("top_n")
     @classmethod

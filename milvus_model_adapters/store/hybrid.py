@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-import numpy as np
 from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
 
 from milvus_model_adapters._validate import check_positive_int, check_texts
@@ -284,8 +283,6 @@ class HybridStore:
     def _write_batch(self, docs: list[Document]) -> None:
         texts = [d.text for d in docs]
         dense = self.dense.encode_documents(texts)
-        if not np.isfinite(dense).all():
-            raise InvalidInputError("the dense encoder produced NaN or infinite values")
         with self._lock:
             rows: list[dict[str, Any]] = [
                 {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
