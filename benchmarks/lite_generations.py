@@ -47,8 +47,12 @@ def child(rows: int, n_queries: int, db: str) -> None:
         dense = rng.standard_normal((n, 384)).astype(np.float32)
         dense /= np.linalg.norm(dense, axis=1, keepdims=True)
         data = [
-            {"id": lo + i, "text": f"doc {lo + i}", "dense": dense[i],
-             "sparse": {int(t): float(rng.random()) for t in rng.zipf(1.3, 40) % vocab}}
+            {
+                "id": lo + i,
+                "text": f"doc {lo + i}",
+                "dense": dense[i],
+                "sparse": {int(t): float(rng.random()) for t in rng.zipf(1.3, 40) % vocab},
+            }
             for i in range(n)
         ]
         client.insert("gen", data)
@@ -68,7 +72,10 @@ def child(rows: int, n_queries: int, db: str) -> None:
         t1 = time.perf_counter()
         client.search("gen", [s], anns_field="sparse", limit=10, output_fields=out)
         t2 = time.perf_counter()
-        reqs = [AnnSearchRequest([q], "dense", {"metric_type": "IP"}, 50), AnnSearchRequest([s], "sparse", {"metric_type": "IP"}, 50)]
+        reqs = [
+            AnnSearchRequest([q], "dense", {"metric_type": "IP"}, 50),
+            AnnSearchRequest([s], "sparse", {"metric_type": "IP"}, 50),
+        ]
         client.hybrid_search("gen", reqs, RRFRanker(60), limit=10, output_fields=out)
         t3 = time.perf_counter()
         timings["dense"].append(t1 - t0)
@@ -92,15 +99,31 @@ def main() -> None:
         target = HERE / ".lite" / version
         if not (target / "milvus_lite").is_dir():
             extra = ["faiss-cpu>=1.7.4"] if version.startswith("3") else ["setuptools<81"]
-            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                            requirement, *extra], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--no-deps",
+                    "--target",
+                    str(target),
+                    requirement,
+                    *extra,
+                ],
+                check=True,
+            )
         workdir = HERE / ".lite" / f"run-{version}"
         subprocess.run(["rm", "-rf", str(workdir)], check=True)
         workdir.mkdir(parents=True)
         env = {**os.environ, "PYTHONPATH": str(target)}
         proc = subprocess.run(
             [sys.executable, __file__, "--child", str(args.rows), str(args.queries), str(workdir / "gen.db")],
-            capture_output=True, text=True, env=env, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
         )
         if proc.returncode != 0:
             raise SystemExit(f"milvus-lite {version} failed:\n{proc.stderr[-2000:]}")
@@ -108,10 +131,27 @@ def main() -> None:
         subprocess.run(["rm", "-rf", str(workdir)], check=True)
     rows = []
     for version, r in results.items():
-        rows.append([version, f"{r['insert_rows_per_s']:.0f}"] + [f"{r[m][0]:.1f} / {r[m][1]:.1f}" for m in ("dense", "sparse", "hybrid")])
+        rows.append(
+            [version, f"{r['insert_rows_per_s']:.0f}"]
+            + [f"{r[m][0]:.1f} / {r[m][1]:.1f}" for m in ("dense", "sparse", "hybrid")]
+        )
     base = results["2.5.1"]
-    rows.append(["3.2.2 / 2.5.1 (p50)", ""] + [f"{results['3.2.2'][m][0] / base[m][0]:.1f}x" for m in ("dense", "sparse", "hybrid")])
-    print(table([f"milvus-lite ({args.rows} rows)", "insert rows/s", "dense p50/p95 ms", "sparse p50/p95 ms", "hybrid p50/p95 ms"], rows))
+    rows.append(
+        ["3.2.2 / 2.5.1 (p50)", ""]
+        + [f"{results['3.2.2'][m][0] / base[m][0]:.1f}x" for m in ("dense", "sparse", "hybrid")]
+    )
+    print(
+        table(
+            [
+                f"milvus-lite ({args.rows} rows)",
+                "insert rows/s",
+                "dense p50/p95 ms",
+                "sparse p50/p95 ms",
+                "hybrid p50/p95 ms",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":
