@@ -112,15 +112,17 @@ def ingest(n_docs: int, workdir: Path) -> dict[str, float]:
     texts = shared_texts()[:n_docs]
     encoder = DenseEncoder.default()
     encoder.encode_documents(texts[:32])
-    start = time.perf_counter()
-    encoder.encode_documents(texts)
-    dense_s = time.perf_counter() - start
-    store = HybridStore(str(workdir / "ingest.db"), "ingest", dense=encoder, drop_existing=True)
-    start = time.perf_counter()
-    store.add(texts)
-    store_s = time.perf_counter() - start
-    store.client.close()
-    return {"docs": len(texts), "dense_s": dense_s, "store_s": store_s}
+    dense_runs, store_runs = [], []
+    for attempt in range(2):  # alternate, best of two each: the machine's noise hits both
+        start = time.perf_counter()
+        encoder.encode_documents(texts)
+        dense_runs.append(time.perf_counter() - start)
+        store = HybridStore(str(workdir / "ingest.db"), f"ingest{attempt}", dense=encoder, drop_existing=True)
+        start = time.perf_counter()
+        store.add(texts)
+        store_runs.append(time.perf_counter() - start)
+        store.client.close()
+    return {"docs": len(texts), "dense_s": min(dense_runs), "store_s": min(store_runs)}
 
 
 def main() -> None:
@@ -128,11 +130,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--ingest-docs", type=int, default=1000)
+    parser.add_argument("--ingest-only", action="store_true", help="skip the latency table")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mma-bench-"))
     try:
         rows = []
-        for size in args.sizes:
+        for size in [] if args.ingest_only else args.sizes:
             r = latency(size, args.queries, workdir)
             rows.append(
                 [
@@ -147,22 +150,23 @@ def main() -> None:
                     f"{r['disk_mb']:.0f}",
                 ]
             )
-        print(
-            table(
-                [
-                    "docs",
-                    "raw hybrid_search p50/p95 ms",
-                    "HybridStore hybrid p50/p95 ms",
-                    "store/raw p50",
-                    "store, server fusion p50/p95 ms",
-                    "store dense p50/p95 ms",
-                    "store BM25 p50/p95 ms",
-                    "ingest s (random vectors)",
-                    "disk MiB",
-                ],
-                rows,
+        if rows:
+            print(
+                table(
+                    [
+                        "docs",
+                        "raw hybrid_search p50/p95 ms",
+                        "HybridStore hybrid p50/p95 ms",
+                        "store/raw p50",
+                        "store, server fusion p50/p95 ms",
+                        "store dense p50/p95 ms",
+                        "store BM25 p50/p95 ms",
+                        "ingest s (random vectors)",
+                        "disk MiB",
+                    ],
+                    rows,
+                )
             )
-        )
         r = ingest(args.ingest_docs, workdir)
         print()
         print(
