@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from milvus_model_adapters._progress import progress
 from milvus_model_adapters.errors import InvalidInputError
 
 Qrels = dict[str, dict[str, int]]
@@ -173,7 +174,7 @@ def evaluate_store(
         args.setdefault("fetch_k", depth)
         run: Run = {}
         batch = 16 if args.get("reranker") is None else 1
-        bar = _bar(len(qids), show_progress, name)
+        bar = progress(len(qids), show_progress, name, "query")
         for start in range(0, len(qids), batch):
             hits = store.search_many(texts[start : start + batch], depth, **args)
             for qid, found in zip(qids[start : start + batch], hits, strict=True):
@@ -206,19 +207,3 @@ def evaluate_beir(
             return evaluate_store(store, dataset, configs, show_progress=show_progress)
         finally:
             store.client.close()
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(total: int, show: bool, desc: str) -> Any:
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="query")

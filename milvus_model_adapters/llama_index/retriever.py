@@ -18,16 +18,6 @@ from milvus_model_adapters.store.fusion import Ranker
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.types import MODES, Hit, SearchMode
 
-SCORE_KEYS = (
-    "score",
-    "dense_score",
-    "dense_rank",
-    "sparse_score",
-    "sparse_rank",
-    "fused_score",
-    "rerank_score",
-)
-
 
 def add_nodes(
     store: HybridStore,

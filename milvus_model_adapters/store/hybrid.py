@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pymilvus import AnnSearchRequest, MilvusClient, MilvusException, RRFRanker, WeightedRanker
 
+from milvus_model_adapters._progress import progress
 from milvus_model_adapters._validate import check_positive_int, check_texts
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25 import AnalyzedBatch, BM25Encoder
@@ -224,7 +225,7 @@ class HybridStore:
         """
         docs = self._prepare(texts, metadatas, ids)
         batch_size = check_positive_int(batch_size, what="batch_size")
-        bar = _progress(len(docs), show_progress, "Indexing")
+        bar = progress(len(docs), show_progress, "Indexing", "doc")
         try:
             for start in range(0, len(docs), batch_size):
                 batch = docs[start : start + batch_size]
@@ -688,7 +689,7 @@ class HybridStore:
         fields = [schema.ID, schema.TEXT, schema.METADATA, schema.DENSE]
         done = 0
         with self._lock:
-            bar = _progress(self.count(), show_progress, "Re-encoding BM25")
+            bar = progress(self.count(), show_progress, "Re-encoding BM25", "doc")
             pending: list[dict[str, Any]] = []
             try:
                 for row in self._query_all("", fields):
@@ -798,19 +799,3 @@ def _document(row: Mapping[str, Any]) -> Document:
         text=str(row.get(schema.TEXT, "")),
         metadata=dict(row.get(schema.METADATA) or {}),
     )
-
-
-class _NoProgress:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, show: bool, desc: str) -> Any:
-    if not show:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="doc")
