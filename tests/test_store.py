@@ -301,3 +301,19 @@ def test_existing_collection_made_by_hand_with_right_fields_but_no_stats(db_path
     client.close()
     with pytest.raises(SchemaMismatchError, match="no BM25 statistics"):
         HybridStore(db_path, dense=dense_encoder)
+
+
+def test_failed_write_leaves_statistics_as_they_were(store: HybridStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    store.add(CORPUS[:4], ids=["a", "b", "c", "d"])
+    before = store.bm25_stats()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(store.client, "upsert", broken)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        store.add(CORPUS[4:8])
+    monkeypatch.undo()
+    assert store.bm25_stats()["corpus_size"] == before["corpus_size"]
+    assert store.bm25_stats()["avgdl"] == before["avgdl"]
+    assert store.count() == 4

@@ -298,11 +298,18 @@ class HybridStore:
             if old is not None:
                 bm25.update(old, remove=True)
             bm25.update(analyzed)
-            sparse = to_dicts(bm25.document_vectors(analyzed))
-            for row, vec in zip(rows, sparse, strict=True):
-                row[schema.SPARSE] = vec
-            state.save_vocab(bm25, pending=True)
-            self.client.upsert(self.collection, rows)
+            try:
+                sparse = to_dicts(bm25.document_vectors(analyzed))
+                for row, vec in zip(rows, sparse, strict=True):
+                    row[schema.SPARSE] = vec
+                state.save_vocab(bm25, pending=True)
+                self.client.upsert(self.collection, rows)
+            except BaseException:
+                # Undo the counts in memory; the database keeps ``pending`` and recounts on next open.
+                bm25.update(analyzed, remove=True)
+                if old is not None:
+                    bm25.update(old)
+                raise
             state.save_stats(bm25)
 
     def _stored_analysis(self, ids: list[str]) -> AnalyzedBatch | None:
