@@ -125,10 +125,11 @@ def _field_clause(path: str, condition: Any) -> str:
         if op in _COMPARISONS:
             clauses.append(f"{path} {_COMPARISONS[op]} {literal(value)}")
         elif op in ("$in", "$nin"):
-            if not isinstance(value, Sequence) or isinstance(value, str):
-                raise FilterError(f"{op} takes a list of values, got {value!r}")
-            items = ", ".join(literal(v) for v in value)
-            clauses.append(f"{path} {'in' if op == '$in' else 'not in'} [{items}]")
+            if not isinstance(value, Sequence) or isinstance(value, str) or not value:
+                raise FilterError(f"{op} takes a non-empty list of values, got {value!r}")
+            # Written as equalities: Milvus Lite 3.x accepts ``in`` on plain fields only, not on JSON keys.
+            any_of = " or ".join(f"{path} == {literal(v)}" for v in value)
+            clauses.append(f"({any_of})" if op == "$in" else f"not ({any_of})")
         elif op == "$contains":
             clauses.append(f"json_contains({path}, {literal(value)})")
         elif op in _CONTAINS:
