@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from langchain_core.callbacks import Callbacks
 from langchain_core.documents import BaseDocumentCompressor, Document
-from pydantic import ConfigDict, Field, field_serializer, field_validator
+from pydantic import Field
 
-from milvus_model_adapters._validate import check_positive_int
-from milvus_model_adapters.rerank.base import Reranker, as_reranker
+from milvus_model_adapters._fields import RerankerField, TopN
 from milvus_model_adapters.rerank.local import CosineReranker
 
 
@@ -23,27 +21,10 @@ class MilvusModelReranker(BaseDocumentCompressor):
     retrieval scores in their metadata stay). Use it in ``ContextualCompressionRetriever``.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    reranker: Reranker = Field(default_factory=CosineReranker)
+    reranker: RerankerField = Field(default_factory=CosineReranker)
     """The core reranker (a pymilvus-model rerank function is wrapped on construction)."""
-    top_n: int = 3
+    top_n: TopN = 3
     """How many documents to keep."""
-
-    @field_validator("reranker", mode="before")
-    @classmethod
-    def _wrap(cls, value: Any) -> Reranker:
-        return as_reranker(value)
-
-    @field_serializer("reranker")
-    def _describe(self, value: Reranker) -> str:
-        # Serialised configs name the reranker; secrets stay out (API rerankers hide keys in repr).
-        return repr(value)
-
-    @field_validator("top_n")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        return check_positive_int(value, what="top_n")
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from llama_index.core.bridge.pydantic import Field, field_serializer, field_validator
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from milvus_model_adapters._validate import check_positive_int
+from milvus_model_adapters._fields import RerankerField, TopN
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.rerank.base import Reranker, as_reranker
 from milvus_model_adapters.rerank.local import CosineReranker
 
 RETRIEVAL_SCORE = "retrieval_score"
@@ -24,25 +22,10 @@ class MilvusModelRerank(BaseNodePostprocessor):
     metadata keeps the earlier score as ``retrieval_score`` (hidden from the LLM and the embedder).
     """
 
-    reranker: Any = Field(
+    reranker: RerankerField = Field(
         default_factory=CosineReranker, description="A core reranker or pymilvus-model rerank function."
     )
-    top_n: int = Field(default=3, description="How many nodes to keep.")
-
-    @field_validator("reranker", mode="before")
-    @classmethod
-    def _wrap(cls, value: Any) -> Reranker:
-        return as_reranker(value)
-
-    @field_serializer("reranker")
-    def _describe(self, value: Reranker) -> str:
-        # Serialised configs name the reranker; secrets stay out (API rerankers hide keys in repr).
-        return repr(value)
-
-    @field_validator("top_n")
-    @classmethod
-    def _positive(cls, value: int) -> int:
-        return check_positive_int(value, what="top_n")
+    top_n: TopN = Field(default=3, description="How many nodes to keep.")
 
     @classmethod
     def class_name(cls) -> str:
