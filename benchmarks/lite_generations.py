@@ -98,7 +98,7 @@ def main() -> None:
     for version, requirement in VERSIONS.items():
         target = HERE / ".lite" / version
         if not (target / "milvus_lite").is_dir():
-            extra = ["faiss-cpu>=1.7.4"] if version.startswith("3") else ["setuptools<81"]
+            extra = ["faiss-cpu>=1.7.4", "pyarrow>=15"] if version.startswith("3") else ["setuptools<81"]
             subprocess.run(
                 [
                     sys.executable,
