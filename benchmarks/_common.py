@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import statistics
@@ -11,22 +10,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from milvus_model_adapters.evaluation import load_beir
+
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MMA_DATASETS", ROOT.parent / "shared" / "datasets"))
 
 
 def shared_texts() -> list[str]:
-    """Cranfield and CISI documents (title + text), from the shared datasets folder."""
+    """Cranfield and CISI documents, as ``mma index`` and ``mma eval`` index them."""
     texts = []
     for name in ("cranfield", "cisi"):
-        path = DATASETS / name / "corpus.jsonl"
-        if not path.exists():
+        path = DATASETS / name
+        if not (path / "corpus.jsonl").exists():
             raise SystemExit(f"shared dataset not found: {path} (set MMA_DATASETS)")
-        for line in path.open():
-            row = json.loads(line)
-            text = f"{row.get('title', '')} {row['text']}".strip()
-            if text:
-                texts.append(text)
+        texts.extend(load_beir(path).documents()[1])
     return texts
 
 

@@ -67,7 +67,7 @@ def main() -> None:
                 [label, name, statistics.median(t) * 1000, statistics.median(t) / core] for name, t in times.items()
             ]
         print(table(["queries", f"path (hybrid, k=10, {args.docs} docs)", "p50 ms", "relative to core"], rows))
-        store.client.close()
+        store.close()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -66,7 +66,7 @@ def latency(size: int, n_queries: int, workdir: Path) -> dict[str, Any]:
     assert store.bm25 is not None
     sparse_q = {q: to_dicts(store.bm25.query_vectors(store.bm25.analyze([q])))[0] for q in questions}
     for q in questions[:10]:  # warm up
-        store.search(q, 10, fetch_k=50)
+        store.search(q, 10, fetch_k=50, ranker="rrf")
     raw_t, store_t, server_t = [], [], []
     for q in questions:
         reqs = [
@@ -76,9 +76,9 @@ def latency(size: int, n_queries: int, workdir: Path) -> dict[str, Any]:
         t0 = time.perf_counter()
         store.client.hybrid_search("bench", reqs, RRFRanker(60), limit=10, output_fields=["id", "text", "metadata"])
         t1 = time.perf_counter()
-        store.search(q, 10, fetch_k=50)
+        store.search(q, 10, fetch_k=50, ranker="rrf")
         t2 = time.perf_counter()
-        store.search(q, 10, fetch_k=50, fusion="server")
+        store.search(q, 10, fetch_k=50, ranker="rrf", fusion="server")
         t3 = time.perf_counter()
         raw_t.append(t1 - t0)
         store_t.append(t2 - t1)
@@ -121,7 +121,7 @@ def ingest(n_docs: int, workdir: Path) -> dict[str, float]:
         start = time.perf_counter()
         store.add(texts)
         store_runs.append(time.perf_counter() - start)
-        store.client.close()
+        store.close()
     return {"docs": len(texts), "dense_s": min(dense_runs), "store_s": min(store_runs)}
 
 

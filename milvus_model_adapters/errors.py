@@ -50,3 +50,11 @@ class RerankError(MilvusModelAdaptersError, RuntimeError):
 
 class StoreLockedError(MilvusModelAdaptersError, RuntimeError):
     """A Milvus Lite database is held by another process."""
+
+
+class StoreStateError(MilvusModelAdaptersError, RuntimeError):
+    """State the store keeps in the database (BM25 statistics) is missing, unknown or inconsistent."""
+
+
+class MilvusOperationError(MilvusModelAdaptersError, RuntimeError):
+    """Milvus refused or failed an operation; the message says which, and Milvus's reason."""

@@ -20,6 +20,7 @@ from typing import Any
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters.errors import InvalidInputError
 
+_QUERY_BATCH = 16
 Qrels = dict[str, dict[str, int]]
 Run = dict[str, list[str]]
 
@@ -41,12 +42,9 @@ class BeirDataset:
         """
         ids, texts, metas = [], [], []
         for doc_id, doc in self.corpus.items():
-            title, body = doc.get("title", "").strip(), doc.get("text", "").strip()
-            if not title or body.lower().startswith(title.lower()):
-                text = body
-            else:
-                text = f"{title}. {body}" if body else title
-            if text.strip():
+            title = doc.get("title", "").strip()
+            text = document_text(title, doc.get("text", ""))
+            if text:
                 ids.append(doc_id)
                 texts.append(text)
                 metas.append({"title": title} if title else {})
@@ -55,6 +53,18 @@ class BeirDataset:
     def judged_queries(self) -> dict[str, str]:
         """Queries that have at least one relevant document."""
         return {q: t for q, t in self.queries.items() if any(g > 0 for g in self.qrels.get(q, {}).values())}
+
+
+def document_text(title: str | None, body: str | None) -> str:
+    """The text indexed for a titled document: the title, then the body, unless the body starts with it.
+
+    Used wherever a BEIR or JSONL record becomes a document (``mma index``, ``mma eval``, the
+    benchmarks), so every path indexes the same text.
+    """
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or body.lower().startswith(title.lower()):
+        return body
+    return f"{title}. {body}" if body else title
 
 
 def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirDataset:
@@ -144,6 +154,14 @@ DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
     "hybrid-rrf": {"mode": "hybrid", "ranker": "rrf"},
     "hybrid-weighted": {"mode": "hybrid", "ranker": "weighted"},
 }
+"""The configurations ``mma eval`` and :func:`evaluate_beir` score by default."""
+
+
+def rerank_config(rerank_k: int = 30) -> dict[str, Any]:
+    """Hybrid (default fusion) with the offline cosine reranker over the best ``rerank_k``, from stored vectors."""
+    from milvus_model_adapters.rerank.local import CosineReranker
+
+    return {"mode": "hybrid", "reranker": CosineReranker(), "rerank_k": rerank_k}
 
 
 def evaluate_store(
@@ -159,7 +177,7 @@ def evaluate_store(
     Args:
         store: A :class:`~milvus_model_adapters.store.HybridStore` holding the dataset's documents.
         dataset: The collection.
-        configs: Name -> keyword arguments of ``store.search_many``; :data:`DEFAULT_CONFIGS` by default.
+        configs: Name -> search options of ``store.search_many``; :data:`DEFAULT_CONFIGS` by default.
         depth: Hits per query (Recall@100 needs 100).
         show_progress: Show a progress bar per configuration.
 
@@ -173,11 +191,10 @@ def evaluate_store(
         args = dict(kwargs)
         args.setdefault("fetch_k", depth)
         run: Run = {}
-        batch = 16 if args.get("reranker") is None else 1
         bar = progress(len(qids), show_progress, name, "query")
-        for start in range(0, len(qids), batch):
-            hits = store.search_many(texts[start : start + batch], depth, **args)
-            for qid, found in zip(qids[start : start + batch], hits, strict=True):
+        for start in range(0, len(qids), _QUERY_BATCH):
+            hits = store.search_many(texts[start : start + _QUERY_BATCH], depth, **args)
+            for qid, found in zip(qids[start : start + _QUERY_BATCH], hits, strict=True):
                 run[qid] = [h.id for h in found]
             bar.update(len(hits))
         bar.close()
@@ -193,17 +210,22 @@ def evaluate_beir(
     dense: Any = None,
     show_progress: bool = False,
 ) -> dict[str, dict[str, float]]:
-    """Index a BEIR folder into a store (a temporary Milvus Lite file unless ``uri``) and evaluate it."""
+    """Index a BEIR folder into a store (a temporary Milvus Lite file unless ``uri``) and evaluate it.
+
+    Raises:
+        InvalidInputError: If the folder is not a BEIR collection or its corpus holds no text.
+    """
     import tempfile
 
     from milvus_model_adapters.store.hybrid import HybridStore
 
     dataset = load_beir(path)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = HybridStore(uri or str(Path(tmp) / "eval.db"), "beir", dense=dense, drop_existing=True)
-        try:
-            ids, texts, metas = dataset.documents()
-            store.add(texts, metadatas=metas, ids=ids, show_progress=show_progress)
-            return evaluate_store(store, dataset, configs, show_progress=show_progress)
-        finally:
-            store.client.close()
+    ids, texts, metas = dataset.documents()
+    if not texts:
+        raise InvalidInputError(f"{path}: the corpus has no text")
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        HybridStore(uri or str(Path(tmp) / "eval.db"), "beir", dense=dense, drop_existing=True) as store,
+    ):
+        store.add(texts, metadatas=metas, ids=ids, show_progress=show_progress)
+        return evaluate_store(store, dataset, configs, show_progress=show_progress)

@@ -61,7 +61,7 @@ def store(request: pytest.FixtureRequest, db_path: str, dense_encoder):  # type:
     yield s
     if not s.is_local:
         s.drop()
-    s.client.close()
+    s.close()
 
 
 CORPUS = [

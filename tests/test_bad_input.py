@@ -70,10 +70,10 @@ CASES: list[tuple[str, Callable[[HybridStore], Any], type[Exception], str]] = [
     ("add: non-str item", lambda s: s.add(["ok", 3]), InvalidTypeError, r"texts\[1\] must be a string"),
     ("add: text over the field limit", lambda s: s.add(["x" * 70000]), InvalidInputError, "split it into chunks"),
     (
-        "add: duplicate ids in one batch",
-        lambda s: s.add(["a", "b"], ids=["same", "same"]),
-        InvalidInputError,
-        "duplicate ids",
+        "add: integer beyond 64 bits in metadata",
+        lambda s: s.add(["a"], metadatas=[{"x": {"y": [2**64]}}]),
+        InvalidTypeError,
+        r"metadatas\[0\]\['x'\]\['y'\]\[0\] holds 18446744073709551616",
     ),
     ("add: id of wrong type", lambda s: s.add(["a"], ids=[7]), InvalidTypeError, "ids must be strings"),
     ("add: metadata not a dict", lambda s: s.add(["a"], metadatas=[["x"]]), InvalidTypeError, "must be a dict"),
@@ -97,6 +97,8 @@ CASES: list[tuple[str, Callable[[HybridStore], Any], type[Exception], str]] = [
         ">= 0",
     ),
     ("search: empty query", lambda s: s.search("  "), InvalidInputError, "empty"),
+    ("search: k beyond Milvus's limit", lambda s: s.search("q", k=10**9), InvalidInputError, "at most 16384"),
+    ("search: unknown option", lambda s: s.search("q", fuzion="server"), InvalidInputError, "unknown search option"),
     ("search: filter on an unknown field", lambda s: s.search("q", expr="nope > 1"), FilterError, "rejected"),
     (
         "search: unknown filter operator",
@@ -131,7 +133,7 @@ CASES: list[tuple[str, Callable[[HybridStore], Any], type[Exception], str]] = [
         "langchain: unknown search argument",
         lambda s: lc_retriever(s).invoke("q", top_k=3),
         InvalidInputError,
-        "unknown search argument",
+        "unknown search option",
     ),
     (
         "langchain: empty add",

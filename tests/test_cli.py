@@ -36,7 +36,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_demo_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "demo")
     assert code == 0
-    assert "Indexed 30 passages" in out and "kettle-error-e4" in out and "hybrid (RRF)" in out
+    assert "Indexed 30 passages" in out and "kettle-error-e4" in out and "hybrid" in out
 
 
 def test_index_search_and_idempotent_reindex(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,10 +63,10 @@ def test_index_search_and_idempotent_reindex(files: Path, tmp_path: Path, capsys
 def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     beir = write_beir(tmp_path / "tiny")
     plot = tmp_path / "eval.png"
-    code, out, _ = run(capsys, "eval", str(beir), "--plot", str(plot), "--no-progress")
-    assert code == 0 and "| hybrid-rrf+rerank |" in out and "ndcg@10" in out
+    code, out, _ = run(capsys, "eval", str(beir), "--plot", str(plot), "--no-progress", "--rerank")
+    assert code == 0 and "| hybrid+rerank |" in out and "ndcg@10" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    code, out, _ = run(capsys, "eval", str(beir), "--json", "--no-rerank", "--no-progress")
+    code, out, _ = run(capsys, "eval", str(beir), "--json", "--no-progress")
     assert set(json.loads(out)["results"]) == {"dense", "bm25", "hybrid-rrf", "hybrid-weighted"}
 
 
@@ -138,6 +138,31 @@ def test_locked_database_is_one_clear_line(tmp_path: Path, dense_encoder) -> Non
         text=True,
         timeout=300,
     )
-    holder.client.close()
+    holder.close()
     assert proc.returncode == 2
     assert "open in another process" in proc.stderr and proc.stderr.strip().count("\n") == 0
+
+
+def test_search_releases_the_database_for_other_processes(files: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "cli.db")
+    run(capsys, "index", str(files), "--db", db, "--no-progress")
+    code, _, _ = run(capsys, "search", "wing lift", "--db", db)
+    assert code == 0
+    probe = (
+        "from milvus_model_adapters.store.connection import connect\n"
+        f"connect({db!r}, token=None, db_name=None).close()\nprint('OPENED')"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert "OPENED" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_index_and_eval_store_the_same_text_for_a_beir_document(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from milvus_model_adapters.evaluation import load_beir
+    from milvus_model_adapters.store import HybridStore
+
+    beir = write_beir(tmp_path / "tiny")
+    db = str(tmp_path / "beir.db")
+    assert run(capsys, "index", str(beir), "--db", db, "--no-progress", "--chunk-words", "1000")[0] == 0
+    with HybridStore(db) as store:
+        indexed = sorted(d.text for d in store.documents())
+    assert indexed == sorted(load_beir(beir).documents()[1])

@@ -93,4 +93,4 @@ def test_hybrid_beats_best_single_route(name: str, tmp_path: Path, dense_encoder
     assert r["hybrid-rrf"]["ndcg@10"] > best_single
     assert r["hybrid-weighted"]["ndcg@10"] >= best_single + 0.02
     assert r["hybrid-rrf"]["recall@100"] >= max(r["dense"]["recall@100"], r["bm25"]["recall@100"])
-    store.client.close()
+    store.close()

@@ -231,7 +231,7 @@ def test_retriever_bad_construction(filled_store: HybridStore, kwargs: dict[str,
 
 def test_retriever_bad_call(filled_store: HybridStore) -> None:
     r = MilvusHybridRetriever(store=filled_store)
-    with pytest.raises(InvalidInputError, match="unknown search argument"):
+    with pytest.raises(InvalidInputError, match="unknown search option"):
         r.invoke("q", top=3)
     with pytest.raises(InvalidInputError, match="k must be > 0"):
         r.invoke("q", k=-1)
@@ -287,4 +287,38 @@ def test_collection_written_by_langchain_has_core_schema(tmp_path: Path, dense_e
     vs.store.close()
     again = HybridStore(str(tmp_path / "x.db"), dense=dense_encoder)
     assert again.get(["h"])[0].text == "hello world"
-    again.client.close()
+    again.close()
+
+
+def test_search_options_reach_every_langchain_path(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    vs = MilvusHybridVectorStore(dense_encoder, uri=str(tmp_path / "opts.db"))
+    vs.add_texts(CORPUS)
+    q = "vector database similarity search"
+    expected = [h.id for h in vs.store.search(q, 4, fusion="server", ranker="rrf")]
+    retriever = vs.as_retriever(search_kwargs={"fusion": "server", "ranker": "rrf"})
+    assert retriever.search_params.fusion == "server"
+    assert [d.id for d in retriever.invoke(q)] == expected
+    assert [d.id for d in vs.as_retriever().invoke(q, fusion="server", ranker="rrf")] == expected
+    assert [d.id for d in vs.similarity_search(q, fusion="server", ranker="rrf")] == expected
+    direct = MilvusHybridRetriever(store=vs.store, fusion="server", ranker="rrf")
+    assert [d.id for d in direct.invoke(q)] == expected
+    assert vs.as_retriever(search_type="sparse").search_params.mode == "sparse"
+    with pytest.raises(InvalidInputError, match="unknown search option.*fuzion"):
+        vs.as_retriever(search_kwargs={"fuzion": "server"})
+    with pytest.raises(InvalidInputError, match="unknown search option"):
+        vs.as_retriever().invoke(q, top_k=2)
+    with pytest.raises(InvalidInputError, match="unknown search option"):
+        vs.similarity_search(q, top_k=2)
+    with pytest.raises(InvalidInputError, match="unknown search_type 'magic'"):
+        vs.as_retriever(search_type="magic")
+    with pytest.raises(ValueError, match="colour"):
+        MilvusHybridRetriever(store=vs.store, colour="red")
+    vs.store.close()
+
+
+def test_from_documents_keeps_each_explicit_id(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    docs = [Document(page_content=CORPUS[0], id="given"), Document(page_content=CORPUS[1])]
+    vs = MilvusHybridVectorStore.from_documents(docs, dense_encoder, uri=str(tmp_path / "ids.db"))
+    assert {d.id for d in vs.get_by_ids(["given"])} == {"given"}
+    assert vs.store.count() == 2
+    vs.store.close()

@@ -224,3 +224,15 @@ def test_cross_framework_same_ids_and_scores(store: HybridStore) -> None:
     lc = [(d.id, d.metadata["score"]) for d in LCRetriever(store=store, k=12).invoke(query)]
     assert li == lc
     assert {i for i, _ in li} == {f"lc{i}" for i in range(6)} | {f"li{i}" for i in range(6)}
+
+
+def test_search_options_reach_the_llama_index_retriever(filled_store: HybridStore) -> None:
+    q = "vector database similarity search"
+    expected = [h.id for h in filled_store.search(q, 4, fusion="server", ranker="rrf")]
+    retriever = MilvusHybridRetriever(filled_store, fusion="server", ranker="rrf")
+    assert [n.node.node_id for n in retriever.retrieve(q)] == expected
+    with pytest.raises(InvalidInputError, match="unknown search option.*fuzion"):
+        MilvusHybridRetriever(filled_store, fuzion="server")  # type: ignore[call-arg]
+    flt = MetadataFilters(filters=[MetadataFilter(key="topic", value="db")])
+    with pytest.raises(InvalidInputError, match="not both"):
+        MilvusHybridRetriever(filled_store, filters=flt, filter={"topic": "db"})

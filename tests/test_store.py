@@ -42,7 +42,7 @@ def test_upsert_same_id_replaces_and_keeps_bm25_consistent(store: HybridStore) -
     store.add(["second version about engines and thrust"], ids=["a"])
     assert store.count() == 1
     assert [d.text for d in store.get(["a"])] == ["second version about engines and thrust"]
-    fresh = BM25Encoder().fit(["second version about engines and thrust"])
+    fresh = BM25Encoder(idf="lucene").fit(["second version about engines and thrust"])
     assert store.bm25 is not None
     assert store.bm25.corpus_size == 1 and store.bm25.avgdl == fresh.avgdl
     assert store.search("wings", mode="sparse") == []
@@ -73,8 +73,11 @@ def test_client_and_server_fusion_agree(filled_store: HybridStore) -> None:
         assert [h.id for h in client] == [h.id for h in server]
         np.testing.assert_allclose([h.score for h in client], [h.score for h in server], rtol=1e-5)
         wc = filled_store.search(query, k=5, fetch_k=8, ranker=Weighted((0.7, 0.3), normalization="arctan"))
-        ws = filled_store.search(query, k=5, fetch_k=8, ranker=Weighted((0.7, 0.3)), fusion="server")
+        ws = filled_store.search(
+            query, k=5, fetch_k=8, ranker=Weighted((0.7, 0.3), normalization="arctan"), fusion="server"
+        )
         assert [h.id for h in wc] == [h.id for h in ws]
+        np.testing.assert_allclose([h.score for h in wc], [h.score for h in ws], rtol=1e-5)
 
 
 def test_weighted_extremes_follow_one_route(filled_store: HybridStore) -> None:
@@ -124,7 +127,7 @@ def test_rerank_stage(filled_store: HybridStore, dense_encoder) -> None:  # type
 def test_incremental_bm25_and_refresh_equal_full_fit(store: HybridStore) -> None:
     store.add(CORPUS[:4], ids=[f"d{i}" for i in range(4)])
     store.add(CORPUS[4:], ids=[f"d{i}" for i in range(4, len(CORPUS))])
-    full = BM25Encoder().fit(CORPUS)
+    full = BM25Encoder(idf="lucene").fit(CORPUS)
     assert store.bm25 is not None
     assert store.bm25.corpus_size == full.corpus_size and store.bm25.avgdl == pytest.approx(full.avgdl)
     np.testing.assert_allclose(store.bm25.idf(), full.idf()[[full.vocabulary[t] for t in store.bm25.vocabulary]])
@@ -152,21 +155,21 @@ def test_reopen_restores_statistics_and_analyzer(db_path: str, dense_encoder) ->
     assert again.bm25.analyzer("the") == ["the"]
     assert not again.recounted_bm25
     assert [(h.id, h.score) for h in again.search("the vector database", mode="sparse")] == before
-    again.client.close()
+    again.close()
 
 
 def test_interrupted_write_is_recounted_on_open(db_path: str, dense_encoder) -> None:  # type: ignore[no-untyped-def]
     s = HybridStore(db_path, dense=dense_encoder)
     s.add(CORPUS[:6])
-    assert s._state is not None and s.bm25 is not None
+    assert s.bm25 is not None
     s.bm25.update(s.bm25.analyze(CORPUS[6:], grow=True))  # statistics ahead of the rows,
-    s._state.save_vocab(s.bm25, pending=True)  # as if killed before the rows were written
+    s.sparse.state.save_vocab(s.bm25, pending=True)  # as if killed before the rows were written
     s.close()
     again = HybridStore(db_path, dense=dense_encoder)
     assert again.recounted_bm25
     assert again.bm25 is not None and again.bm25.corpus_size == 6
-    assert again.bm25.avgdl == pytest.approx(BM25Encoder().fit(CORPUS[:6]).avgdl)
-    again.client.close()
+    assert again.bm25.avgdl == pytest.approx(BM25Encoder(idf="lucene").fit(CORPUS[:6]).avgdl)
+    again.close()
 
 
 def test_schema_mismatch_and_drop_existing(db_path: str, dense_encoder) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +184,7 @@ def test_schema_mismatch_and_drop_existing(db_path: str, dense_encoder) -> None:
     client.close()
     s = HybridStore(db_path, dense=dense_encoder, drop_existing=True)
     assert s.count() == 0
-    s.client.close()
+    s.close()
 
 
 def test_dimension_mismatch(db_path: str, dense_encoder) -> None:  # type: ignore[no-untyped-def]
@@ -207,7 +210,7 @@ def test_builtin_bm25(db_path: str, dense_encoder) -> None:  # type: ignore[no-u
     hits = s.search("inverse document frequency", k=3, mode="sparse")
     assert hits[0].id == content_id(CORPUS[2]) and hits[0].score > 0
     assert len(s.search("vector database", k=4)) == 4
-    s.client.close()
+    s.close()
     with pytest.raises(SchemaMismatchError, match="built-in BM25"):
         HybridStore(db_path, dense=dense_encoder)
 
@@ -227,7 +230,10 @@ def test_builtin_bm25(db_path: str, dense_encoder) -> None:  # type: ignore[no-u
         (lambda s: s.add([]), InvalidInputError, "empty list"),
         (lambda s: s.add(["a", ""]), InvalidInputError, "empty"),
         (lambda s: s.add([1]), InvalidTypeError, "must be a string"),
-        (lambda s: s.add(["a", "b"], ids=["x", "x"]), InvalidInputError, "duplicate ids"),
+        (lambda s: s.search("q", k=20000), InvalidInputError, "at most 16384"),
+        (lambda s: s.search("q", colour="red"), InvalidInputError, "unknown search option"),
+        (lambda s: s.search("q", fusion="server", ranker="weighted"), InvalidInputError, "min-max"),
+        (lambda s: s.search("q", ranker="rrf", weights=[0.5, 0.5]), InvalidInputError, "weights apply"),
         (lambda s: s.add(["a"], ids=[1]), InvalidTypeError, "ids must be strings"),
         (lambda s: s.add(["a"], ids=["x" * 600]), InvalidInputError, "1 to 512 bytes"),
         (lambda s: s.add(["a", "b"], ids=["x"]), InvalidInputError, "one id per text"),
@@ -261,9 +267,9 @@ def test_second_process_gets_clear_lock_error(store: HybridStore) -> None:
     if not store.is_local:
         pytest.skip("a server has no file lock: many processes may connect")
     code = (
-        "from milvus_model_adapters.store.hybrid import _connect\n"
+        "from milvus_model_adapters.store.connection import connect\n"
         "from milvus_model_adapters.errors import StoreLockedError\n"
-        f"try:\n    _connect({store.uri!r}, token=None, db_name=None)\n"
+        f"try:\n    connect({store.uri!r}, token=None, db_name=None)\n"
         "except StoreLockedError as e:\n    print('LOCKED', e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from milvus_model_adapters._validate import check_positive_int
-from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store.fusion import Ranker
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.types import MODES, Hit, SearchMode
+from milvus_model_adapters.store.params import OPTION_NAMES, SearchParams
+from milvus_model_adapters.store.types import Hit
 
-_SEARCH_ARGS = (
-    "k",
-    "fetch_k",
-    "mode",
-    "ranker",
-    "rrf_k",
-    "weights",
-    "filter",
-    "expr",
-    "reranker",
-    "rerank_k",
-)
+DEFAULT_PARAMS = SearchParams(k=4)
+"""LangChain's customary four documents per query; every other setting is the core's default."""
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -40,52 +27,36 @@ class MilvusHybridRetriever(BaseRetriever):
 
     Every document has ``id`` set and carries, in its metadata, ``score`` (what it is ranked by)
     and, when set, ``dense_score``, ``dense_rank``, ``sparse_score``, ``sparse_rank``,
-    ``fused_score`` and ``rerank_score``. Any search setting can be overridden per call:
+    ``fused_score`` and ``rerank_score``. Search options (see
+    :class:`~milvus_model_adapters.store.SearchParams`) are given at construction,
+    ``MilvusHybridRetriever(store=store, k=3, mode="dense")``, and can be overridden per call,
     ``retriever.invoke("question", k=3, filter={"source": "a.md"})``.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
     store: HybridStore
-    k: int = 4
-    fetch_k: int | None = None
-    mode: SearchMode = "hybrid"
-    ranker: str | Ranker = "rrf"
-    rrf_k: int = 60
-    weights: Sequence[float] | None = None
-    filter: dict[str, Any] | None = None
-    expr: str | None = None
-    reranker: Any = None
-    rerank_k: int | None = None
+    search_params: SearchParams = Field(default=DEFAULT_PARAMS)
+    """The search settings of every call."""
 
-    @field_validator("k")
+    @model_validator(mode="before")
     @classmethod
-    def _check_k(cls, value: int) -> int:
-        return check_positive_int(value, what="k")
-
-    @field_validator("mode", mode="before")
-    @classmethod
-    def _check_mode(cls, value: str) -> str:
-        if value not in MODES:
-            raise InvalidInputError(f"unknown mode {value!r}; use one of {', '.join(MODES)}")
-        return value
-
-    def _search_kwargs(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(overrides) - set(_SEARCH_ARGS)
-        if unknown:
-            raise InvalidInputError(f"unknown search argument(s): {', '.join(sorted(unknown))}")
-        args = {name: getattr(self, name) for name in _SEARCH_ARGS}
-        args.update(overrides)
-        return args
+    def _search_options(cls, data: Any) -> Any:
+        # Search options given as keywords become the retriever's SearchParams.
+        if isinstance(data, dict) and OPTION_NAMES.intersection(data):
+            data = dict(data)
+            options = {name: data.pop(name) for name in OPTION_NAMES.intersection(data)}
+            data["search_params"] = SearchParams.create(data.get("search_params", DEFAULT_PARAMS), **options)
+        return data
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        args = self._search_kwargs(kwargs)
-        return [hit_to_document(h) for h in self.store.search(query, args.pop("k"), **args)]
+        hits = self.store.search(query, params=self.search_params.replace(**kwargs))
+        return [hit_to_document(h) for h in hits]
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        args = self._search_kwargs(kwargs)
-        return [hit_to_document(h) for h in await self.store.asearch(query, args.pop("k"), **args)]
+        hits = await self.store.asearch(query, params=self.search_params.replace(**kwargs))
+        return [hit_to_document(h) for h in hits]

@@ -9,10 +9,15 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
+from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
-from milvus_model_adapters.langchain.retriever import MilvusHybridRetriever
-from milvus_model_adapters.store.hybrid import HybridStore, content_id
-from milvus_model_adapters.store.types import SearchMode
+from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
+from milvus_model_adapters.store.hybrid import HybridStore
+from milvus_model_adapters.store.params import SearchParams
+from milvus_model_adapters.store.types import MODES, SearchMode
+
+SEARCH_TYPES = ("similarity", *MODES)
+"""``as_retriever(search_type=...)`` values: ``similarity`` (the store's mode), or a mode by name."""
 
 
 class MilvusHybridVectorStore(VectorStore):
@@ -54,7 +59,13 @@ class MilvusHybridVectorStore(VectorStore):
             if store is not None
             else HybridStore(uri, collection, dense=as_dense_encoder(embedding), **store_kwargs)
         )
-        self.search_mode: SearchMode = search_mode
+        self.search_params: SearchParams = DEFAULT_PARAMS.replace(mode=search_mode)
+        """Defaults of every search (``k`` and ``mode`` included); calls override them."""
+
+    @property
+    def search_mode(self) -> SearchMode:
+        """Default mode of ``similarity_search``."""
+        return self.search_params.mode
 
     @property
     def embeddings(self) -> Embeddings | None:
@@ -66,16 +77,13 @@ class MilvusHybridVectorStore(VectorStore):
         texts: Iterable[str],
         metadatas: list[dict[Any, Any]] | None = None,
         *,
-        ids: list[str] | None = None,
+        ids: Sequence[str | None] | None = None,
         **kwargs: Any,
     ) -> list[str]:
-        """Add or replace texts; returns their ids (a content hash unless given)."""
+        """Add or replace texts; returns their ids (a content hash where none is given)."""
         items = list(texts)
         if not items:
             return []
-        if ids is not None and any(i is None for i in ids):
-            metas = metadatas or [{} for _ in items]
-            ids = [i if i is not None else content_id(t, m) for i, t, m in zip(ids, items, metas, strict=True)]
         return self.store.add(items, metadatas=metadatas, ids=ids, **kwargs)
 
     def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
@@ -95,19 +103,29 @@ class MilvusHybridVectorStore(VectorStore):
 
     def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
         """The ``k`` best documents with the score they are ranked by."""
-        kwargs.setdefault("mode", self.search_mode)
-        hits = self.store.search(query, k, **kwargs)
+        hits = self.store.search(query, params=self.search_params.replace(k=k, **kwargs))
         return [(Document(page_content=h.text, metadata=h.metadata, id=h.id), h.score) for h in hits]
 
     def as_retriever(self, **kwargs: Any) -> MilvusHybridRetriever:  # type: ignore[override]
-        """A :class:`MilvusHybridRetriever`; ``search_kwargs`` sets k, mode, ranker, filter, reranker..."""
-        search_kwargs = dict(kwargs.pop("search_kwargs", None) or {})
-        search_type = kwargs.pop("search_type", None)
-        if search_type in ("dense", "sparse", "hybrid"):
-            search_kwargs.setdefault("mode", search_type)
-        search_kwargs.setdefault("mode", self.search_mode)
+        """A :class:`MilvusHybridRetriever` over this store.
+
+        Args:
+            **kwargs: ``search_type`` (``"similarity"``, or a mode: ``"dense"``, ``"sparse"``,
+                ``"hybrid"``), ``search_kwargs`` (any :class:`~milvus_model_adapters.store.SearchParams`
+                option: ``k``, ``filter``, ``ranker``, ``fusion``, ...), and retriever fields (``tags``,
+                ``metadata``).
+
+        Raises:
+            InvalidInputError: On an unknown search type or search option.
+        """
+        search_type = kwargs.pop("search_type", "similarity")
+        if search_type not in SEARCH_TYPES:
+            raise InvalidInputError(f"unknown search_type {search_type!r}; use one of {', '.join(SEARCH_TYPES)}")
+        params = SearchParams.from_mapping(kwargs.pop("search_kwargs", None), self.search_params)
+        if search_type != "similarity":
+            params = params.replace(mode=search_type)
         tags = list(kwargs.pop("tags", None) or []) + ["MilvusHybridVectorStore"]
-        return MilvusHybridRetriever(store=self.store, tags=tags, **search_kwargs, **kwargs)
+        return MilvusHybridRetriever(store=self.store, search_params=params, tags=tags, **kwargs)
 
     @classmethod
     def from_texts(
@@ -116,7 +134,7 @@ class MilvusHybridVectorStore(VectorStore):
         embedding: Embeddings | Any | None = None,
         metadatas: list[dict[Any, Any]] | None = None,
         *,
-        ids: list[str] | None = None,
+        ids: Sequence[str | None] | None = None,
         **kwargs: Any,
     ) -> MilvusHybridVectorStore:
         """Create a store and add ``texts``."""
@@ -129,12 +147,11 @@ class MilvusHybridVectorStore(VectorStore):
     def from_documents(
         cls, documents: list[Document], embedding: Embeddings | Any | None = None, **kwargs: Any
     ) -> MilvusHybridVectorStore:
-        """Create a store and add ``documents`` (their ``id`` is kept when set)."""
-        ids = [d.id for d in documents]
+        """Create a store and add ``documents`` (each keeps its ``id`` when set, else a content hash)."""
         return cls.from_texts(
             [d.page_content for d in documents],
             embedding,
             [d.metadata for d in documents],
-            ids=None if any(i is None for i in ids) else [str(i) for i in ids],
+            ids=[None if d.id is None else str(d.id) for d in documents],
             **kwargs,
         )

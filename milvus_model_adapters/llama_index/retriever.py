@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.callbacks import CallbackManager
@@ -11,12 +11,14 @@ from llama_index.core.node_parser import NodeParser, SentenceSplitter
 from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores.types import MetadataFilters
 
-from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
-from milvus_model_adapters.store.fusion import Ranker
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.types import MODES, Hit, SearchMode
+from milvus_model_adapters.store.params import SearchOptions, SearchParams
+from milvus_model_adapters.store.types import Hit
+
+DEFAULT_PARAMS = SearchParams(k=4)
+"""Four nodes per query; every other setting is the core's default."""
 
 
 def add_nodes(
@@ -84,7 +86,7 @@ class MilvusHybridRetriever(BaseRetriever):
     Example:
         >>> retriever = MilvusHybridRetriever(HybridStore("./li.db"), k=5)  # doctest: +SKIP
         >>> engine = RetrieverQueryEngine.from_args(  # doctest: +SKIP
-        ...     retriever, node_postprocessors=[MilvusModelRerank()]
+        ...     retriever, llm=llm, node_postprocessors=[MilvusModelRerank()]
         ... )
     """
 
@@ -92,38 +94,34 @@ class MilvusHybridRetriever(BaseRetriever):
         self,
         store: HybridStore,
         *,
-        k: int = 4,
-        fetch_k: int | None = None,
-        mode: SearchMode = "hybrid",
-        ranker: str | Ranker = "rrf",
-        rrf_k: int = 60,
-        weights: Sequence[float] | None = None,
         filters: MetadataFilters | None = None,
-        expr: str | None = None,
-        reranker: Any = None,
-        rerank_k: int | None = None,
+        params: SearchParams | None = None,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
+        **options: Unpack[SearchOptions],
     ) -> None:
-        """Configure the search; see :meth:`HybridStore.search` for the arguments."""
+        """Configure the search.
+
+        Args:
+            store: The store to search.
+            filters: LlamaIndex metadata filters (or pass the core's ``filter=`` dictionary).
+            params: Search settings; four hits and the core's defaults otherwise.
+            callback_manager: LlamaIndex callback manager.
+            verbose: LlamaIndex verbosity.
+            **options: Search options that override ``params`` (see :class:`SearchParams`).
+
+        Raises:
+            InvalidInputError: On an unknown option or an invalid value, or both ``filters`` and ``filter``.
+        """
         if not isinstance(store, HybridStore):
             raise InvalidTypeError(f"store must be a HybridStore, got {type(store).__name__}")
-        if mode not in MODES:
-            raise InvalidInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if filters is not None:
+            if "filter" in options:
+                raise InvalidInputError("pass either filters (MetadataFilters) or filter (a dict), not both")
+            options["filter"] = to_filter(filters)
         self.store = store
-        self.k = check_positive_int(k, what="k")
         self.filters = filters
-        self._filter = to_filter(filters)
-        self._args: dict[str, Any] = {
-            "fetch_k": fetch_k,
-            "mode": mode,
-            "ranker": ranker,
-            "rrf_k": rrf_k,
-            "weights": weights,
-            "expr": expr,
-            "reranker": reranker,
-            "rerank_k": rerank_k,
-        }
+        self.params = (params if params is not None else DEFAULT_PARAMS).replace(**options)
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     @classmethod
@@ -141,9 +139,7 @@ class MilvusHybridRetriever(BaseRetriever):
         return cls(store, **kwargs)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = self.store.search(query_bundle.query_str, self.k, filter=self._filter, **self._args)
-        return [hit_to_node(h) for h in hits]
+        return [hit_to_node(h) for h in self.store.search(query_bundle.query_str, params=self.params)]
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = await self.store.asearch(query_bundle.query_str, self.k, filter=self._filter, **self._args)
-        return [hit_to_node(h) for h in hits]
+        return [hit_to_node(h) for h in await self.store.asearch(query_bundle.query_str, params=self.params)]

@@ -46,15 +46,7 @@ class Reranker(ABC):
         query = check_text(query, what="query")
         docs = check_texts(documents, what="documents")
         k = len(docs) if top_k is None else min(check_positive_int(top_k, what="top_k"), len(docs))
-        hits = []
-        for index, score in self._rerank(query, docs, k):
-            if not 0 <= index < len(docs):
-                raise RerankError(f"reranker returned index {index} for {len(docs)} documents")
-            if not math.isfinite(score):
-                raise RerankError(f"reranker returned a non-finite score for document {index}")
-            hits.append(RerankHit(index=index, score=score, text=docs[index]))
-        hits.sort(key=lambda h: (-h.score, h.index))
-        return hits[:k]
+        return ranked(self._rerank(query, docs, k), docs, k)
 
     @abstractmethod
     def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
@@ -63,6 +55,23 @@ class Reranker(ABC):
     def __call__(self, query: str, documents: Sequence[str], top_k: int | None = None) -> list[RerankHit]:
         """Same as :meth:`rerank`, in pymilvus-model's calling convention."""
         return self.rerank(query, documents, top_k)
+
+
+def ranked(scores: Sequence[tuple[int, float]], documents: Sequence[str], top_k: int) -> list[RerankHit]:
+    """The ``top_k`` best of ``(index, score)`` pairs as hits, by descending score, ties by input position.
+
+    Raises:
+        RerankError: On an index outside ``documents`` or a non-finite score.
+    """
+    hits = []
+    for index, score in scores:
+        if not 0 <= index < len(documents):
+            raise RerankError(f"reranker returned index {index} for {len(documents)} documents")
+        if not math.isfinite(score):
+            raise RerankError(f"reranker returned a non-finite score for document {index}")
+        hits.append(RerankHit(index=index, score=score, text=documents[index]))
+    hits.sort(key=lambda h: (-h.score, h.index))
+    return hits[:top_k]
 
 
 class FunctionReranker(Reranker):

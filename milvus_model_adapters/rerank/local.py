@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from milvus_model_adapters._deps import require
 from milvus_model_adapters.dense import DenseEncoder
@@ -18,23 +19,41 @@ class CosineReranker(Reranker):
 
     With the default MiniLM encoder this needs no download and no extra model. It is most useful on
     candidates that did not come from the same dense model (BM25 or fused hits); on dense-only hits it
-    reproduces the dense order.
+    reproduces the dense order. In :meth:`HybridStore.search <milvus_model_adapters.store.HybridStore.search>`
+    it scores the vectors the store already holds when they come from the same model, so nothing is
+    encoded again.
     """
 
     def __init__(self, encoder: DenseEncoder | None = None) -> None:
-        """Use ``encoder``, by default :meth:`DenseEncoder.default`."""
-        self.encoder = encoder if encoder is not None else DenseEncoder.default()
+        """Use ``encoder``; by default the bundled all-MiniLM-L6-v2, loaded when first needed."""
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> DenseEncoder:
+        """The dense encoder (the default one is loaded on first use)."""
+        if self._encoder is None:
+            self._encoder = DenseEncoder.default()
+        return self._encoder
+
+    def same_model(self, encoder: DenseEncoder) -> bool:
+        """Whether ``encoder`` embeds as this reranker does, so its stored vectors can be scored directly."""
+        mine = self._encoder
+        if mine is None:
+            return encoder.is_default_model
+        return mine is encoder or mine.function is encoder.function
 
     def _rerank(self, query: str, documents: list[str], top_k: int) -> list[tuple[int, float]]:
-        q = self.encoder.encode_query(query)
-        d = self.encoder.encode_documents(documents)
-        q = q / max(float(np.linalg.norm(q)), 1e-12)
-        d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
-        scores = d @ q
-        return list(enumerate(scores.tolist()))
+        return self.score_vectors(self.encoder.encode_query(query), self.encoder.encode_documents(documents))
+
+    @staticmethod
+    def score_vectors(query: npt.NDArray[np.float32], documents: npt.NDArray[np.float32]) -> list[tuple[int, float]]:
+        """``(index, cosine)`` of each document vector against the query vector."""
+        q = query / max(float(np.linalg.norm(query)), 1e-12)
+        d = documents / np.maximum(np.linalg.norm(documents, axis=1, keepdims=True), 1e-12)
+        return list(enumerate((d @ q).tolist()))
 
     def __repr__(self) -> str:
-        return f"CosineReranker(encoder={self.encoder!r})"
+        return f"CosineReranker(encoder={self._encoder!r})"
 
 
 class CrossEncoderReranker(FunctionReranker):

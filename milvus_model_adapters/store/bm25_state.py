@@ -26,8 +26,9 @@ import numpy as np
 from pymilvus import DataType, MilvusClient
 
 from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.errors import ParamsFileError
+from milvus_model_adapters.errors import StoreStateError
 from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.connection import query_all
 
 _KEY, _VALUE, _VEC = "key", "value", "vec"
 _META = "meta"
@@ -80,13 +81,13 @@ class BM25State:
         if not meta_rows:
             self._vocab_chunks = []
             if stored_rows:
-                raise ParamsFileError(
+                raise StoreStateError(
                     f"collection {self.collection!r} holds {stored_rows} rows but its BM25 statistics are missing"
                 )
             return False
         meta = json.loads(meta_rows[0][_VALUE])
         if meta.get("format") != FORMAT:
-            raise ParamsFileError(f"unknown BM25 state format {meta.get('format')!r} in {self.name!r}")
+            raise StoreStateError(f"unknown BM25 state format {meta.get('format')!r} in {self.name!r}")
         self._vocab_chunks = [(int(a), int(b)) for a, b in meta["vocab_chunks"]]
         keys = [f"v{i}" for i in range(len(self._vocab_chunks))] + [f"d{i}" for i in range(meta["df_chunks"])]
         values = (
@@ -118,12 +119,14 @@ class BM25State:
         self.save_stats(encoder)
 
     def _iterate_texts(self) -> Iterator[list[str]]:
-        iterator = self.client.query_iterator(self.collection, batch_size=1000, filter="", output_fields=[schema.TEXT])
-        try:
-            while batch := iterator.next():
-                yield [row[schema.TEXT] for row in batch]
-        finally:
-            iterator.close()
+        batch: list[str] = []
+        for row in query_all(self.client, self.collection, "", [schema.TEXT], action="read the stored texts"):
+            batch.append(row[schema.TEXT])
+            if len(batch) >= 1000:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
     def save_vocab(self, encoder: BM25Encoder, *, pending: bool = True) -> None:
         """Write vocabulary chunks that changed, and the meta row with ``pending`` set."""
@@ -174,18 +177,19 @@ class BM25State:
             "k1": encoder.k1,
             "b": encoder.b,
             "epsilon": encoder.epsilon,
+            "idf": encoder.idf_formula,
             "analyzer": _analyzer_config(encoder),
         }
         self.client.upsert(self.name, [self._row(_META, json.dumps(meta))])
 
     def stored_settings(self) -> dict[str, Any] | None:
-        """The saved k1, b, epsilon and analyzer settings, or ``None`` if nothing is saved yet."""
+        """The saved k1, b, epsilon, IDF formula and analyzer settings, or ``None`` if nothing is saved yet."""
         self.client.load_collection(self.name)
         rows = self.client.get(self.name, ids=[_META], output_fields=[_VALUE])
         if not rows:
             return None
         meta = json.loads(rows[0][_VALUE])
-        return {k: meta.get(k) for k in ("k1", "b", "epsilon", "analyzer")}
+        return {k: meta.get(k) for k in ("k1", "b", "epsilon", "idf", "analyzer")}
 
     @staticmethod
     def _row(key: str, value: str) -> dict[str, Any]:

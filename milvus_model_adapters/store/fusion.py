@@ -115,10 +115,6 @@ def make_ranker(ranker: str | Ranker, *, rrf_k: int = 60, weights: Sequence[floa
     raise InvalidInputError(f"unknown ranker {ranker!r}; use 'rrf' or 'weighted'")
 
 
-def order(fused: Mapping[str, float], routes: Mapping[str, Sequence[RouteHit]]) -> list[str]:
-    """Ids by descending fused score; ties go to the better best route rank, then to the id."""
-    best: dict[str, int] = {}
-    for hits in routes.values():
-        for hit in hits:
-            best[hit.id] = min(best.get(hit.id, hit.rank), hit.rank)
-    return sorted(fused, key=lambda i: (-fused[i], best.get(i, 0), i))
+def order(fused: Mapping[str, float]) -> list[str]:
+    """Ids by descending fused score, ties by ascending id: the order of client and server fusion alike."""
+    return sorted(fused, key=lambda i: (-fused[i], i))

@@ -11,7 +11,7 @@ from milvus_model_adapters.analyzer import Analyzer
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError, ParamsFileError
 
-from .conftest import CORPUS, dataset
+from ..conftest import CORPUS, dataset
 
 
 def load_texts(name: str) -> tuple[list[str], list[str]]:

@@ -5,8 +5,8 @@ import pytest
 import scipy
 import scipy.sparse as sp
 
-from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.sparse import dot, to_csr, to_dicts, validate
+from milvus_model_adapters.errors import InvalidTypeError
+from milvus_model_adapters.sparse import to_dicts
 
 
 def test_scipy_version_is_recent() -> None:
@@ -21,7 +21,6 @@ def test_roundtrip_all_scipy_forms(fmt: str) -> None:
     rows = to_dicts(m)
     assert rows == [{1: 1.5, 3: 2.0}, {}, {0: 3.0}]
     assert all(isinstance(k, int) and isinstance(v, float) for r in rows for k, v in r.items())
-    assert (to_csr(rows, dim=4).toarray() == dense).all()
 
 
 def test_list_of_rows_and_dicts() -> None:
@@ -37,15 +36,3 @@ def test_bad_forms() -> None:
         to_dicts([[1, 2]])
     with pytest.raises(InvalidTypeError):
         to_dicts(3)
-
-
-def test_validate() -> None:
-    assert validate({1: 2}) == {1: 2.0}
-    with pytest.raises(InvalidInputError, match="outside"):
-        validate({-1: 1.0})
-    with pytest.raises(InvalidInputError, match="finite"):
-        validate({1: float("nan")})
-
-
-def test_dot() -> None:
-    assert dot({1: 2.0, 3: 1.0}, {3: 4.0}) == 4.0

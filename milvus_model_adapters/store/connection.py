@@ -1,0 +1,100 @@
+"""Connecting to Milvus (a Milvus Lite file or a server) and translating its errors, in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pymilvus import MilvusClient, MilvusException
+
+from milvus_model_adapters.errors import FilterError, InvalidInputError, MilvusOperationError, StoreLockedError
+
+_SHOWN_CHARS = 300
+_SERVER_PREFIXES = ("http://", "https://", "tcp://", "grpc://", "unix:")
+
+
+def is_local_uri(uri: str) -> bool:
+    """Whether ``uri`` names a Milvus Lite file rather than a server."""
+    return not uri.startswith(_SERVER_PREFIXES)
+
+
+def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClient:
+    """Open a client for ``uri``.
+
+    Raises:
+        InvalidInputError: If the folder of a Milvus Lite file does not exist.
+        StoreLockedError: If another process holds the Milvus Lite file.
+        MilvusOperationError: If the connection fails otherwise.
+    """
+    kwargs: dict[str, Any] = {"uri": uri}
+    if token:
+        kwargs["token"] = token
+    if db_name:
+        kwargs["db_name"] = db_name
+    local = is_local_uri(uri)
+    if local:
+        parent = os.path.dirname(os.path.abspath(uri))
+        if not os.path.isdir(parent):
+            raise InvalidInputError(f"directory for the Milvus Lite file does not exist: {parent}")
+    try:
+        return MilvusClient(**kwargs)
+    except Exception as exc:  # pymilvus raises several types for a failed local start
+        text = str(exc)
+        if local and ("lock" in text.lower() or "Open local milvus failed" in text):
+            raise StoreLockedError(
+                f"the Milvus Lite database {uri!r} is open in another process; Milvus Lite allows one process per "
+                "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
+            ) from None
+        raise MilvusOperationError(f"cannot open Milvus at {uri!r}: {shorten(text)}") from None
+
+
+def release_lite_file(uri: str) -> None:
+    """Stop the embedded Milvus Lite 2.5 server of ``uri`` (``MilvusClient.close`` leaves it running)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # Milvus Lite 3.x keeps no per-file server
+        return
+    path = os.path.realpath(os.path.abspath(uri))
+    if path in getattr(server_manager_instance, "_servers", {}):
+        server_manager_instance.release_server(path)
+
+
+@contextmanager
+def milvus_errors(action: str, *, where: str = "") -> Iterator[None]:
+    """Turn a ``MilvusException`` raised inside into one of this package's errors.
+
+    Args:
+        action: What was being done, for the message ("search", "delete documents", ...).
+        where: The filter expression of the call, if any: Milvus's refusal is then a :class:`FilterError`.
+    """
+    try:
+        yield
+    except MilvusException as exc:
+        reason = shorten(str(getattr(exc, "message", "") or exc))
+        if where:
+            raise FilterError(f"Milvus rejected the filter {shorten(where)!r} in {action}: {reason}") from None
+        raise MilvusOperationError(f"Milvus could not {action}: {reason}") from None
+
+
+def query_all(
+    client: MilvusClient, collection: str, where: str, fields: list[str], *, action: str, batch_size: int = 1000
+) -> Iterator[dict[str, Any]]:
+    """Every row of ``collection`` matching ``where``, with ``fields``, read in batches."""
+    with milvus_errors(action, where=where):
+        iterator = client.query_iterator(collection, batch_size=batch_size, filter=where, output_fields=fields)
+    try:
+        while True:
+            with milvus_errors(action, where=where):
+                batch = iterator.next()
+            if not batch:
+                return
+            yield from batch
+    finally:
+        iterator.close()

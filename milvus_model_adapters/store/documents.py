@@ -1,0 +1,121 @@
+"""Documents before they are written: ids, metadata checks, duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from milvus_model_adapters._validate import check_texts
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.types import Document
+
+logger = logging.getLogger(__name__)
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def content_id(text: str, metadata: Mapping[str, Any] | None = None) -> str:
+    """A stable id for a document: SHA-256 of its text and metadata, hex, 32 characters."""
+    payload = json.dumps([text, dict(metadata or {})], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+def prepare(
+    texts: Sequence[str],
+    metadatas: Sequence[Mapping[str, Any] | None] | None,
+    ids: Sequence[str | None] | None,
+) -> tuple[list[Document], list[str]]:
+    """Check a batch and give each text its id.
+
+    A missing id (``ids=None``, or ``None`` in the list) is the :func:`content_id` of the text and
+    its metadata. An id given twice keeps its last document, as two calls would (one row).
+
+    Returns:
+        The documents to write (one per distinct id), and the id of every text in input order.
+
+    Raises:
+        InvalidInputError: On empty texts, mismatched lengths, or text or ids too long for Milvus.
+        InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
+    """
+    items = check_texts(texts, what="texts")
+    n = len(items)
+    if metadatas is None:
+        metas: list[dict[str, Any]] = [{} for _ in range(n)]
+    else:
+        if isinstance(metadatas, Mapping) or len(metadatas) != n:
+            raise InvalidInputError(f"metadatas must be a list with one entry per text ({n})")
+        metas = [check_metadata(m, i) for i, m in enumerate(metadatas)]
+    if ids is None:
+        keys = [content_id(t, m) for t, m in zip(items, metas, strict=True)]
+    else:
+        if isinstance(ids, str) or len(ids) != n:
+            raise InvalidInputError(f"ids must be a list with one id per text ({n})")
+        keys = [content_id(t, m) if i is None else check_id(i) for i, t, m in zip(ids, items, metas, strict=True)]
+    for i, text in enumerate(items):
+        size = len(text.encode("utf-8"))
+        if size > schema.TEXT_MAX_BYTES:
+            raise InvalidInputError(
+                f"texts[{i}] is {size} bytes; the limit is {schema.TEXT_MAX_BYTES}: split it into chunks"
+            )
+    last = {key: i for i, key in enumerate(keys)}
+    if len(last) < n:
+        logger.info("%d of %d documents repeat an id of the same call; the last of each is kept", n - len(last), n)
+    docs = [Document(key, items[i], metas[i]) for key, i in sorted(last.items(), key=lambda item: item[1])]
+    return docs, keys
+
+
+def check_metadata(meta: Any, i: int) -> dict[str, Any]:
+    """``meta`` as a dict, if it is a JSON object Milvus can store exactly."""
+    if meta is None:
+        return {}
+    if not isinstance(meta, Mapping):
+        raise InvalidTypeError(f"metadatas[{i}] must be a dict, got {type(meta).__name__}")
+    out = dict(meta)
+    try:
+        json.dumps(out, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"metadatas[{i}] is not JSON-serialisable ({exc})") from None
+    _check_integers(out, f"metadatas[{i}]")
+    return out
+
+
+def _check_integers(value: Any, where: str) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+        raise InvalidTypeError(f"{where} holds {value}, beyond the 64-bit integers Milvus stores; store it as a string")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_integers(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            _check_integers(item, f"{where}[{n}]")
+
+
+def check_id(value: Any) -> str:
+    """``value`` if it is a string id Milvus accepts."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"ids must be strings, got {type(value).__name__}")
+    if not value or len(value.encode("utf-8")) > schema.ID_MAX_LENGTH:
+        raise InvalidInputError(f"ids must be 1 to {schema.ID_MAX_LENGTH} bytes, got {len(value.encode('utf-8'))}")
+    return value
+
+
+def check_ids(ids: Any) -> list[str]:
+    """``ids`` as a list of checked ids."""
+    if isinstance(ids, str):
+        raise InvalidTypeError("ids must be a list of strings, not a single string")
+    return [check_id(i) for i in ids]
+
+
+def from_row(row: Mapping[str, Any]) -> Document:
+    """A document from a Milvus row."""
+    return Document(
+        id=str(row[schema.ID]),
+        text=str(row.get(schema.TEXT, "")),
+        metadata=dict(row.get(schema.METADATA) or {}),
+    )

@@ -1,0 +1,188 @@
+"""Running a search against Milvus: the routes side by side, server-side fusion, the rerank stage.
+
+:class:`Searcher` turns validated :class:`~milvus_model_adapters.store.params.SearchParams` into Milvus
+calls and hands the raw results to the pure functions of :mod:`milvus_model_adapters.store.assembly`.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
+
+from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.errors import DimensionMismatchError
+from milvus_model_adapters.rerank.base import Reranker, ranked
+from milvus_model_adapters.rerank.local import CosineReranker
+from milvus_model_adapters.store import assembly, schema
+from milvus_model_adapters.store.connection import milvus_errors
+from milvus_model_adapters.store.filters import combine, compile_filter
+from milvus_model_adapters.store.fusion import RRF, RouteHit
+from milvus_model_adapters.store.params import MAX_TOP_K, SearchParams
+from milvus_model_adapters.store.sparse_route import SparseRoute
+from milvus_model_adapters.store.types import Hit
+
+OUTPUT_FIELDS = [schema.ID, schema.TEXT, schema.METADATA]
+Vectors = npt.NDArray[np.float32]
+
+
+class Searcher:
+    """Searches one collection with a dense encoder and a sparse route."""
+
+    def __init__(
+        self,
+        client: MilvusClient,
+        collection: str,
+        dense: DenseEncoder,
+        sparse: SparseRoute,
+        lock: threading.RLock,
+    ) -> None:
+        """Search ``collection``; ``lock`` guards the sparse route's statistics against writers."""
+        self.client = client
+        self.collection = collection
+        self.dense = dense
+        self.sparse = sparse
+        self._lock = lock
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(self, texts: list[str], p: SearchParams) -> list[list[Hit]]:
+        """The hits of each query, best first, at most ``p.k`` each."""
+        where = combine(compile_filter(p.filter), p.expr)
+        plan = assembly.plan(p)
+        cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
+        vectors = self._query_vectors(texts) if p.mode != "sparse" or cosine is not None else None
+        with milvus_errors("search", where=where):
+            if p.mode == "hybrid" and p.fusion == "server":
+                results = self._server_hybrid(texts, vectors, plan, p, where)
+            else:
+                results = self._client_search(texts, vectors, plan, p, where)
+            if p.reranker is not None:
+                if cosine is not None and vectors is not None:
+                    results = self._rerank_stored(results, vectors, plan.pool)
+                else:
+                    pairs = zip(texts, results, strict=True)
+                    results = [self._rerank(p.reranker, q, hits, plan.pool) for q, hits in pairs]
+        return [hits[: p.k] for hits in results]
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _query_vectors(self, texts: list[str]) -> Vectors:
+        vectors = self.dense.encode_queries(texts)
+        if vectors.shape[1] != self.dense.dim:
+            raise DimensionMismatchError(f"query vectors have dim {vectors.shape[1]}, the collection {self.dense.dim}")
+        return vectors
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mma-search")
+            return self._pool
+
+    def _client_search(
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, where: str
+    ) -> list[list[Hit]]:
+        rows: assembly.Rows = {}
+        routes: dict[str, list[list[RouteHit]]] = {}
+        if p.mode == "hybrid":
+            # The two searches wait on Milvus, not on Python: run them side by side.
+            sparse = self._executor().submit(self._sparse_route, texts, plan.depth, where, rows)
+            routes["dense"] = self._dense_route(vectors, plan.depth, where, rows)
+            routes["sparse"] = sparse.result()
+        elif p.mode == "dense":
+            routes["dense"] = self._dense_route(vectors, plan.depth, where, rows)
+        else:
+            routes["sparse"] = self._sparse_route(texts, plan.depth, where, rows)
+        kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
+        return [
+            assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, plan.keep, kinds)
+            for i in range(len(texts))
+        ]
+
+    def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
+        res = self.client.search(
+            self.collection,
+            data=data,
+            anns_field=field,
+            limit=limit,
+            filter=where,
+            output_fields=OUTPUT_FIELDS,
+            search_params={"metric_type": metric},
+        )
+        return [list(r) for r in res]
+
+    def _dense_route(
+        self, vectors: Vectors | None, limit: int, where: str, rows: assembly.Rows
+    ) -> list[list[RouteHit]]:
+        assert vectors is not None
+        return assembly.route_hits(self._search(list(vectors), schema.DENSE, limit, where, "IP"), rows)
+
+    def _sparse_route(self, texts: list[str], limit: int, where: str, rows: assembly.Rows) -> list[list[RouteHit]]:
+        with self._lock:
+            data = self.sparse.queries(texts)
+        asked = [i for i, d in enumerate(data) if d is not None]
+        out: list[list[RouteHit]] = [[] for _ in texts]
+        if asked:
+            found = self._search([data[i] for i in asked], schema.SPARSE, limit, where, self.sparse.metric)
+            for i, hits in zip(asked, assembly.route_hits(found, rows, score=self.sparse.score), strict=True):
+                out[i] = hits
+        return out
+
+    def _server_hybrid(
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, where: str
+    ) -> list[list[Hit]]:
+        assert vectors is not None
+        with self._lock:
+            sparse = self.sparse.queries(texts)
+        metric = self.sparse.metric
+        requests = [
+            AnnSearchRequest(list(vectors), schema.DENSE, {"metric_type": "IP"}, plan.depth, expr=where or None),
+            AnnSearchRequest(
+                [q if q is not None else {} for q in sparse],
+                schema.SPARSE,
+                {"metric_type": metric},
+                plan.depth,
+                expr=where or None,
+            ),
+        ]
+        ranker = RRFRanker(p.ranker.k) if isinstance(p.ranker, RRF) else WeightedRanker(*p.ranker.weights)
+        # Every fused candidate comes back, so ties are broken as client fusion breaks them.
+        res = self.client.hybrid_search(
+            self.collection, requests, ranker, limit=min(2 * plan.depth, MAX_TOP_K), output_fields=OUTPUT_FIELDS
+        )
+        return assembly.server_hits(res, plan.keep)
+
+    @staticmethod
+    def _rerank(reranker: Reranker, query: str, hits: list[Hit], pool: int) -> list[Hit]:
+        if not hits:
+            return []
+        top = hits[:pool]
+        return assembly.reranked(top, reranker.rerank(query, [h.text or " " for h in top])) + hits[pool:]
+
+    def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> list[list[Hit]]:
+        """Cosine reranking from the dense vectors the store holds: nothing is encoded again."""
+        ids = list({h.id: None for hits in results for h in hits[:pool]})
+        if not ids:
+            return results
+        stored = {
+            r[schema.ID]: r[schema.DENSE]
+            for r in self.client.get(self.collection, ids=ids, output_fields=[schema.ID, schema.DENSE])
+        }
+        out = []
+        for query_vector, hits in zip(vectors, results, strict=True):
+            top = [h for h in hits[:pool] if h.id in stored]
+            if not top:
+                out.append(hits)
+                continue
+            matrix = np.asarray([stored[h.id] for h in top], dtype=np.float32)
+            ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
+            out.append(assembly.reranked(top, ranking) + hits[pool:])
+        return out

@@ -1,0 +1,121 @@
+"""Where a store's sparse vectors come from: the strategy interface, and Milvus's built-in BM25.
+
+A :class:`SparseRoute` owns everything that depends on the sparse source: whether the schema holds a
+Milvus function, how rows are written and deleted (a source with statistics keeps them in step), what
+a query is sent as, and how a Milvus distance becomes a score. :class:`~milvus_model_adapters.store.
+HybridStore` calls it and knows nothing else of the source; client-side BM25 is
+:class:`~milvus_model_adapters.store.bm25_route.ClientBM25`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pymilvus import MilvusClient
+
+from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.store import schema
+
+
+class SparseRoute(ABC):
+    """The sparse source of one collection; bound to it by :meth:`attach` before any other call."""
+
+    kind: ClassVar[str]
+    """Name of the source (``"bm25"``, ``"builtin"``)."""
+    builtin_function: ClassVar[bool] = False
+    """Whether Milvus computes the sparse field from the text (a BM25 function in the schema)."""
+    metric: ClassVar[str] = "IP"
+    """The metric of the sparse index and searches."""
+
+    client: MilvusClient
+    collection: str
+
+    def attach(self, client: MilvusClient, collection: str) -> None:
+        """Bind to ``collection`` through ``client``."""
+        self.client = client
+        self.collection = collection
+
+    @property
+    def analyzer_params(self) -> dict[str, Any] | None:
+        """Milvus analyzer parameters for the text field, when Milvus analyses it."""
+        return None
+
+    def check_existing(self) -> None:  # noqa: B027 - optional hook
+        """Check an existing collection has what this source needs (called before :meth:`open`)."""
+
+    def create(self) -> None:  # noqa: B027 - optional hook
+        """Set up what the source keeps beside a newly created collection."""
+
+    def open(self, stored_rows: int) -> None:  # noqa: B027 - optional hook
+        """Load what the source keeps, once the collection is loaded."""
+
+    def drop(self) -> None:  # noqa: B027 - optional hook
+        """Delete what the source keeps beside the collection."""
+
+    def write(self, rows: list[dict[str, Any]], texts: Sequence[str]) -> None:
+        """Write ``rows`` (every field but the sparse one), filling the sparse field if the client computes it."""
+        self.client.upsert(self.collection, rows)
+
+    def delete(self, ids: Sequence[str]) -> int:
+        """Delete the stored documents among ``ids``; returns how many there were."""
+        found = self.client.get(self.collection, ids=list(ids), output_fields=[schema.ID])
+        if found:
+            self.client.delete(self.collection, ids=[r[schema.ID] for r in found])
+        return len(found)
+
+    @abstractmethod
+    def queries(self, texts: Sequence[str]) -> list[Any | None]:
+        """What each query is sent to Milvus as; ``None`` for a query that can match nothing."""
+
+    def score(self, distance: float) -> float:
+        """A Milvus distance of this route as a score (higher is better)."""
+        return distance
+
+    def stats(self) -> dict[str, float | int]:
+        """Statistics of the source, if it keeps any.
+
+        Raises:
+            InvalidInputError: If it keeps none on the client.
+        """
+        raise InvalidInputError(f"this store's sparse source ({self.kind}) keeps no statistics on the client")
+
+    def refresh(self, *, batch_size: int, show_progress: bool) -> int:
+        """Re-encode every stored sparse vector with the current statistics; returns how many.
+
+        Raises:
+            InvalidInputError: If the source has nothing to refresh.
+        """
+        raise InvalidInputError(f"this store's sparse source ({self.kind}) needs no refresh")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class BuiltinBM25(SparseRoute):
+    """Milvus's own BM25 function: Milvus analyses the text and keeps the statistics (per segment)."""
+
+    kind = "builtin"
+    builtin_function = True
+    metric = "BM25"
+
+    def __init__(self, analyzer_params: Mapping[str, Any] | None = None) -> None:
+        """Use Milvus's analyzer with ``analyzer_params`` (its default analyzer when ``None``)."""
+        self._analyzer_params = dict(analyzer_params) if analyzer_params else None
+
+    @property
+    def analyzer_params(self) -> dict[str, Any] | None:
+        """Milvus analyzer parameters of the text field."""
+        return self._analyzer_params
+
+    def queries(self, texts: Sequence[str]) -> list[Any | None]:
+        """The texts themselves: Milvus analyses them."""
+        return list(texts)
+
+    def score(self, distance: float) -> float:
+        """The BM25 score; Milvus Lite 3.x returns it negated in plain search."""
+        return abs(distance)
+
+    def __repr__(self) -> str:
+        return f"BuiltinBM25(analyzer_params={self._analyzer_params!r})"

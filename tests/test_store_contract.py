@@ -1,0 +1,121 @@
+"""Store behaviour on a real engine: duplicates, growth after queries, tiny collections, ties, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from milvus_model_adapters import MilvusOperationError, SearchParams
+from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.errors import FilterError
+from milvus_model_adapters.rerank import CosineReranker
+from milvus_model_adapters.store import HybridStore, Weighted, content_id
+
+from .conftest import CORPUS
+
+
+def test_repeated_ids_in_one_call_behave_like_two_calls(store: HybridStore) -> None:
+    texts = [CORPUS[0], CORPUS[1], CORPUS[0]]  # a corpus with a repeated text
+    ids = store.add(texts)
+    assert ids == [content_id(CORPUS[0]), content_id(CORPUS[1]), content_id(CORPUS[0])]
+    assert store.count() == 2 and store.bm25_stats()["corpus_size"] == 2
+    assert store.add(["first", "second"], ids=["x", "x"]) == ["x", "x"]
+    assert [d.text for d in store.get(["x"])] == ["second"]  # the last one, as a second call would leave
+    assert store.bm25_stats()["corpus_size"] == 3
+
+
+def test_add_after_a_query_with_unknown_words(store: HybridStore) -> None:
+    store.add(
+        [
+            "Descale the kettle every month to remove limescale.",
+            "The boiler needs a yearly service by an engineer.",
+            "Bleed the radiators when the top stays cold.",
+        ]
+    )
+    store.search("how often should limescale be cleared from a boiler?", 3, mode="sparse")
+    store.search("pressure valve replaced", 3, mode="sparse")
+    [new] = store.add(["The QX-7731 pressure valve of the boiler must be replaced every spring."])
+    for word in ("pressure", "valve", "replaced", "spring", "QX-7731"):
+        assert store.search(word, 1, mode="sparse")[0].id == new, word
+
+
+def test_a_matching_word_is_found_in_a_two_document_collection(store: HybridStore) -> None:
+    store.add(["Milvus Lite keeps vectors in a local file.", "BM25 ranks by term frequency."])
+    hits = store.search("term frequency", 5, mode="sparse")
+    assert [h.text for h in hits] == ["BM25 ranks by term frequency."] and hits[0].score > 0
+
+
+class _Fixed:
+    """A deterministic dense function: the dense route ranks QX-7731 first, BM25 ranks QX-7732 first."""
+
+    dim = 2
+
+    def encode_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] if "7731" in t else [0.8, 0.6] if "7732" in t else [0.0, 1.0] for t in texts]
+
+    def encode_queries(self, texts: list[str]) -> list[list[float]]:
+        return [[1.0, 0.0] for _ in texts]
+
+
+@pytest.mark.parametrize("ranker", ["rrf", Weighted((0.5, 0.5), normalization="arctan")])
+def test_client_and_server_fusion_break_ties_alike(db_path: str, ranker: object) -> None:
+    with HybridStore(db_path, "codes", dense=_Fixed()) as store:
+        store.add(["pressure valve QX-7732", "pressure valve QX-7731"], ids=["QX-7732", "QX-7731"])
+        store.add(["an unrelated boiler manual"], ids=["manual"])
+        client = store.search("valve QX 7732", 3, ranker=ranker)  # type: ignore[arg-type]
+        server = store.search("valve QX 7732", 3, ranker=ranker, fusion="server")  # type: ignore[arg-type]
+        assert [h.id for h in client] == [h.id for h in server]
+        np.testing.assert_allclose([h.score for h in client], [h.score for h in server], rtol=1e-5)
+        if ranker == "rrf":
+            assert client[0].score == client[1].score and [h.id for h in client[:2]] == ["QX-7731", "QX-7732"]
+
+
+def test_cosine_rerank_scores_stored_vectors_without_encoding(
+    filled_store: HybridStore, dense_encoder: DenseEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = "Who founded AI research?"
+
+    class Delegate:  # the same model behind another function: the reranker must encode the texts
+        dim = 384
+
+        def encode_documents(self, texts: list[str]) -> object:
+            return dense_encoder.function.encode_documents(texts)
+
+        def encode_queries(self, texts: list[str]) -> object:
+            return dense_encoder.function.encode_queries(texts)
+
+    by_text = filled_store.search(query, 5, reranker=CosineReranker(DenseEncoder(Delegate())), rerank_k=10)
+
+    def refuse(texts: object) -> None:
+        raise AssertionError("stored documents were encoded again")
+
+    monkeypatch.setattr(filled_store.dense, "encode_documents", refuse)
+    for reranker in (CosineReranker(filled_store.dense), CosineReranker()):  # the default is the same model
+        stored = filled_store.search(query, 5, reranker=reranker, rerank_k=10)
+        assert [h.id for h in stored] == [h.id for h in by_text]
+        np.testing.assert_allclose([h.rerank_score for h in stored], [h.rerank_score for h in by_text], atol=1e-5)
+
+
+def test_delete_by_ids_and_filter_deletes_only_the_matching_ones(filled_store: HybridStore) -> None:
+    assert filled_store.delete(["doc0", "doc7", "doc8"], filter={"topic": "other"}) == 2
+    assert [d.id for d in filled_store.get(["doc0", "doc7", "doc8"])] == ["doc0"]
+    assert filled_store.bm25_stats()["corpus_size"] == len(CORPUS) - 2
+
+
+def test_milvus_failures_without_a_filter_are_not_reported_as_filter_errors(filled_store: HybridStore) -> None:
+    filled_store.client.drop_collection(filled_store.collection)
+    with pytest.raises(MilvusOperationError, match="could not read documents") as info:
+        list(filled_store.documents())
+    assert not isinstance(info.value, FilterError)
+    with pytest.raises(FilterError, match="rejected the filter"):
+        list(filled_store.documents(filter={"topic": "db"}))
+
+
+def test_store_defaults_and_per_call_options(db_path: str, dense_encoder: DenseEncoder) -> None:
+    with HybridStore(db_path, dense=dense_encoder, search_params=SearchParams(k=2, mode="dense")) as store:
+        store.add(CORPUS)
+        assert len(store.search("vector database")) == 2
+        assert store.search("vector database")[0].sparse_rank is None
+        assert len(store.search("vector database", 3, mode="hybrid")) == 3
+        many = store.search_many(["milvus", "turing"], params=SearchParams(k=1, mode="sparse"))
+        assert [len(h) for h in many] == [1, 1] and many[0][0].dense_rank is None
