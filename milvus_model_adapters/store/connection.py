@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -12,6 +13,10 @@ from pymilvus import MilvusClient, MilvusException
 from milvus_model_adapters.errors import FilterError, InvalidInputError, MilvusOperationError, StoreLockedError
 
 _SHOWN_CHARS = 300
+# pymilvus shares one connection between the clients of the same address: closing one closes it for
+# all. Stores count their users per connection and close it with the last one.
+_USERS: dict[str, int] = {}
+_USERS_LOCK = threading.Lock()
 _SERVER_PREFIXES = ("http://", "https://", "tcp://", "grpc://", "unix:")
 
 
@@ -44,7 +49,7 @@ def connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClient
         if not os.path.isdir(parent):
             raise InvalidInputError(f"directory for the Milvus Lite file does not exist: {parent}")
     try:
-        return MilvusClient(**kwargs)
+        client = MilvusClient(**kwargs)
     except Exception as exc:  # pymilvus raises several types for a failed local start
         text = str(exc)
         if local and ("lock" in text.lower() or "Open local milvus failed" in text):
@@ -53,6 +58,30 @@ def connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClient
                 "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
             ) from None
         raise MilvusOperationError(f"cannot open Milvus at {uri!r}: {shorten(text)}") from None
+    with _USERS_LOCK:
+        _USERS[_alias(client)] = _USERS.get(_alias(client), 0) + 1
+    return client
+
+
+def disconnect(client: MilvusClient, uri: str) -> None:
+    """Close a client opened by :func:`connect` once no other store of this process uses its connection.
+
+    A Milvus Lite file is then released for other processes too.
+    """
+    with _USERS_LOCK:
+        alias = _alias(client)
+        left = _USERS.get(alias, 1) - 1
+        if left > 0:
+            _USERS[alias] = left
+            return
+        _USERS.pop(alias, None)
+    client.close()
+    if is_local_uri(uri):
+        release_lite_file(uri)
+
+
+def _alias(client: MilvusClient) -> str:
+    return str(getattr(client, "_using", id(client)))
 
 
 def release_lite_file(uri: str) -> None:

@@ -16,16 +16,17 @@ from milvus_model_adapters.analyzer import TextAnalyzer
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store import documents, schema
+from milvus_model_adapters.store import documents, expressions, schema
 from milvus_model_adapters.store.bm25_route import ClientBM25
 from milvus_model_adapters.store.connection import (
     connect,
+    disconnect,
     is_local_uri,
     milvus_errors,
     query_all,
-    release_lite_file,
 )
-from milvus_model_adapters.store.filters import Filter, combine, compile_filter, literal
+from milvus_model_adapters.store.expressions import literal
+from milvus_model_adapters.store.filters import Filter, combine, compile_filter
 from milvus_model_adapters.store.params import SearchOptions, SearchParams
 from milvus_model_adapters.store.search import Searcher
 from milvus_model_adapters.store.sparse_route import BuiltinBM25, SparseRoute
@@ -108,8 +109,10 @@ class HybridStore:
         else:
             self.dense = DenseEncoder.default() if dense is None else DenseEncoder(dense)
         self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
+        self.dialect = expressions.detect(self.client, local=self.is_local)
+        """The filter dialect of the engine (Milvus Lite 2.5, Milvus Lite 3 or a server)."""
         self.sparse.attach(self.client, collection)
-        self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock)
+        self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.dialect)
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):
@@ -157,16 +160,18 @@ class HybridStore:
             self.sparse.drop()
 
     def close(self) -> None:
-        """Flush and close the connection; a Milvus Lite file this store opened is released for other processes."""
+        """Flush and close the connection; a Milvus Lite file this store opened is released for other processes.
+
+        A client passed in as ``client=`` stays open: it belongs to the caller.
+        """
         with self._lock:
             self._searcher.close()
             try:
                 with milvus_errors("flush before closing"):
                     self.client.flush(self.collection)
             finally:
-                self.client.close()
-                if self.is_local and self._owns_client:
-                    release_lite_file(self.uri)
+                if self._owns_client:
+                    disconnect(self.client, self.uri)
 
     def __enter__(self) -> HybridStore:
         return self
@@ -246,7 +251,7 @@ class HybridStore:
         """
         if ids is None and not filter and not expr:
             raise InvalidInputError("delete needs ids or a filter; to delete everything use drop()")
-        where = combine(compile_filter(filter), expr)
+        where = combine(compile_filter(filter, self.dialect), expr)
         targets = documents.check_ids(ids) if ids is not None else None
         with self._lock, milvus_errors("delete documents", where=where):
             if targets is None:
@@ -278,7 +283,7 @@ class HybridStore:
 
     def documents(self, *, filter: Filter | None = None, expr: str | None = None) -> Iterator[Document]:
         """Iterate over stored documents, optionally filtered."""
-        for row in self._query(combine(compile_filter(filter), expr), _OUTPUT, "read documents"):
+        for row in self._query(combine(compile_filter(filter, self.dialect), expr), _OUTPUT, "read documents"):
             yield documents.from_row(row)
 
     def _query(self, where: str, fields: list[str], action: str) -> Iterator[dict[str, Any]]:

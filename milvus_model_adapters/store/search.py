@@ -20,6 +20,7 @@ from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import assembly, schema
 from milvus_model_adapters.store.connection import milvus_errors
+from milvus_model_adapters.store.expressions import Dialect
 from milvus_model_adapters.store.filters import combine, compile_filter
 from milvus_model_adapters.store.fusion import RRF, RouteHit
 from milvus_model_adapters.store.params import MAX_TOP_K, SearchParams
@@ -40,6 +41,7 @@ class Searcher:
         dense: DenseEncoder,
         sparse: SparseRoute,
         lock: threading.RLock,
+        dialect: Dialect,
     ) -> None:
         """Search ``collection``; ``lock`` guards the sparse route's statistics against writers."""
         self.client = client
@@ -47,11 +49,12 @@ class Searcher:
         self.dense = dense
         self.sparse = sparse
         self._lock = lock
+        self.dialect = dialect
         self._pool: ThreadPoolExecutor | None = None
 
     def run(self, texts: list[str], p: SearchParams) -> list[list[Hit]]:
         """The hits of each query, best first, at most ``p.k`` each."""
-        where = combine(compile_filter(p.filter), p.expr)
+        where = combine(compile_filter(p.filter, self.dialect), p.expr)
         plan = assembly.plan(p)
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         vectors = self._query_vectors(texts) if p.mode != "sparse" or cosine is not None else None

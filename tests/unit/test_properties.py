@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.store.filters import compile_filter, literal
+from milvus_model_adapters.store.expressions import LITE_2_5, LITE_3, SERVER, literal
+from milvus_model_adapters.store.filters import compile_filter
 from milvus_model_adapters.store.fusion import RRF, RouteHit, Weighted, order
 
 text_values = st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=40)
@@ -29,15 +30,24 @@ def test_string_values_never_change_expression_structure(value: str) -> None:
     assert unquote(expr) == value  # one literal, which reads back as the value itself
 
 
+LITERAL = r'"((?:[^"\\]|\\.)*)"'
+
+
+def literals(expr: str) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", i, flags=re.S) for i in re.findall(LITERAL, expr, flags=re.S)]
+
+
 @given(st.lists(text_values, min_size=1, max_size=5))
-def test_in_lists_stay_one_disjunction(values: list[str]) -> None:
-    expr = compile_filter({"k": {"$in": values}})
-    assert expr.startswith("(") and expr.endswith(")")
-    # Removing the string literals leaves exactly the skeleton of the equalities.
-    skeleton = re.sub(r'"((?:[^"\\]|\\.)*)"', "V", expr[1:-1], flags=re.S)
-    assert skeleton == " or ".join(["metadata[V] == V"] * len(values))
-    items = re.findall(r'== "((?:[^"\\]|\\.)*)"', expr, flags=re.S)
-    assert [re.sub(r"\\(.)", r"\1", i, flags=re.S) for i in items] == values
+def test_in_lists_stay_one_list_or_one_disjunction(values: list[str]) -> None:
+    native = "metadata[V] in [" + ", ".join(["V"] * len(values)) + "]"
+    for dialect in (SERVER, LITE_2_5):
+        expr = compile_filter({"k": {"$in": values}}, dialect)
+        # Removing the string literals leaves exactly the skeleton: no value adds structure.
+        assert re.sub(LITERAL, "V", expr, flags=re.S) == native
+        assert literals(expr) == ["k", *values]
+    expr = compile_filter({"k": {"$in": values}}, LITE_3)
+    assert re.sub(LITERAL, "V", expr, flags=re.S) == "(" + " or ".join(["metadata[V] == V"] * len(values)) + ")"
+    assert literals(expr)[1::2] == values
 
 
 @given(st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans()))
