@@ -33,42 +33,35 @@ def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    """Index files, skipping those whose content has not changed."""
-    from milvus_model_adapters.chunking import chunk_text
+    """Index files: everything is read and checked first, then written in batches with one flush."""
+    from milvus_model_adapters.indexing import plan_index, stored_versions
     from milvus_model_adapters.sources import read_sources
 
     sources = list(read_sources(args.paths))
     if not sources:
         raise InvalidInputError("nothing to index: the inputs hold no documents")
+    # Chunks are checked before the database is opened, so bad input cannot touch it.
+    plan_index(sources, stored_versions([]), chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
     store = open_store(args)
-    added = skipped = chunks_total = 0
     try:
-        for doc in _progress(sources, args.progress, "Files"):
-            if not doc.text.strip():
-                skipped += 1
-                continue
-            if any(True for _ in store.documents(filter={"source": doc.source, "fingerprint": doc.fingerprint})):
-                skipped += 1
-                continue
-            chunks = chunk_text(doc.text, max_words=args.chunk_words, overlap=args.chunk_overlap)
-            ids = [f"{doc.fingerprint}-{i}" for i in range(len(chunks))]
-            metas = [{**doc.metadata, "fingerprint": doc.fingerprint, "chunk": i} for i in range(len(chunks))]
-            store.delete(filter={"source": doc.source})  # an older version of this source
-            try:
-                store.add(chunks, metadatas=metas, ids=ids)
-            except BaseException:
-                store.delete(ids)  # leave no half-written source behind
-                raise
-            added += 1
-            chunks_total += len(chunks)
+        stored = stored_versions(d.metadata for d in store.documents())
+        plan = plan_index(sources, stored, chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
+        for start in range(0, len(plan.replaced_sources), _DELETE_BATCH):
+            # Older versions of the changed sources (and chunks of a run that stopped half-way).
+            store.delete(filter={"source": {"$in": plan.replaced_sources[start : start + _DELETE_BATCH]}})
+        if plan.texts:
+            store.add(plan.texts, metadatas=plan.metadatas, ids=plan.ids, show_progress=args.progress)
         total = store.count()
     finally:
         store.close()
     print(
-        f"indexed {added} document(s) as {chunks_total} chunk(s); {skipped} unchanged or empty; "
-        f"{total} chunk(s) in {args.db}"
+        f"indexed {plan.written_sources} document(s) as {len(plan.texts)} chunk(s); "
+        f"{plan.unchanged + plan.empty} unchanged or empty; {total} chunk(s) in {args.db}"
     )
     return 0
+
+
+_DELETE_BATCH = 1000
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -223,14 +216,6 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _progress(items: list[Any], show: bool, desc: str) -> Any:
-    if not show:
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, unit="file")
-
-
 # ---------------------------------------------------------------------- entry point
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser."""
@@ -292,7 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not os.environ.get("MMA_DEBUG"):
         # Errors are reported as one line below; the libraries' own log lines would repeat them.
         # (milvus-lite logs on the root logger.)
-        for name in ("", "pymilvus"):
+        # pymilvus configures its loggers when first imported: import it, then quiet them.
+        import pymilvus  # noqa: F401
+
+        for name in ("", "pymilvus", "pymilvus.milvus_client"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:

@@ -166,3 +166,45 @@ def test_index_and_eval_store_the_same_text_for_a_beir_document(tmp_path: Path, 
     with HybridStore(db) as store:
         indexed = sorted(d.text for d in store.documents())
     assert indexed == sorted(load_beir(beir).documents()[1])
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ('{"id": "bad", "text": "nan metadata", "x": NaN}', "bad: metadatas[0] is not JSON-serialisable"),
+        ('{"id": "bad", "text": "huge", "n": 18446744073709551616}', "beyond the 64-bit integers"),
+        ('{"id": "bad", "text": "' + "w" * 70_000 + '"}', "split it into chunks"),
+    ],
+)
+def test_a_bad_record_after_good_ones_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], record: str, message: str
+) -> None:
+    db = tmp_path / "cli.db"
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"id": "ok", "text": "a good record about kettles"}\n')
+    assert run(capsys, "index", str(good), "--db", str(db), "--no-progress")[0] == 0
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text('{"id": "fine", "text": "another good record"}\n' + record + "\n")
+    code, out, err = run(capsys, "index", str(bad), "--db", str(db), "--no-progress")
+    assert code == 2 and message in err and err.count("\n") == 1 and "Traceback" not in err
+    code, out, _ = run(capsys, "search", "good record", "--db", str(db), "--json")
+    assert [h["metadata"]["source"].split("#")[1] for h in json.loads(out)] == ["ok"]  # nothing of mixed.jsonl
+
+
+def test_a_run_that_stopped_half_way_is_completed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from milvus_model_adapters.store import HybridStore
+
+    long_doc = tmp_path / "long.txt"
+    long_doc.write_text(" ".join(f"word{i}." for i in range(600)))
+    db = str(tmp_path / "cli.db")
+    assert run(capsys, "index", str(long_doc), "--db", db, "--no-progress", "--chunk-words", "100")[0] == 0
+    with HybridStore(db) as store:
+        chunks = sorted(d.id for d in store.documents())
+        assert len(chunks) > 3
+        store.delete(chunks[:2])  # as if the run had stopped before writing them
+    code, out, _ = run(capsys, "index", str(long_doc), "--db", db, "--no-progress", "--chunk-words", "100")
+    assert "indexed 1 document(s)" in out
+    with HybridStore(db) as store:
+        assert sorted(d.id for d in store.documents()) == chunks
+    code, out, err = run(capsys, "index", str(long_doc), "--db", db, "--no-progress", "--chunk-words", "100")
+    assert "indexed 0 document(s)" in out and "WARNING" not in err
