@@ -18,15 +18,10 @@ import socket
 import subprocess
 import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 from milvus_model_adapters.errors import MilvusModelAdaptersError
-
-
-def lite_generation() -> int:
-    """Major version of the installed milvus-lite."""
-    return int(version("milvus-lite").split(".")[0])
+from milvus_model_adapters.store.connection import lite_generation
 
 
 def free_port() -> int:

@@ -84,6 +84,9 @@ def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Captur
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", "{bad"], "--filter must be JSON"),
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
         (None, ["eval", "{tmp}"], "not a BEIR folder"),
+        ("damaged", ["search", "q", "--db", "{tmp}/damaged.db"], "damaged or not a Milvus Lite database"),
+        ("a.txt", ["index", "{tmp}/a.txt", "--db", "{tmp}/my notes.db"], "at most 36 characters"),
+        ("a.txt", ["index", "{tmp}/a.txt", "--db", "http://127.0.0.1:9"], "cannot reach Milvus at http://127.0.0.1:9"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(
@@ -99,6 +102,10 @@ def test_errors_are_one_line_and_exit_2(
         (tmp_path / "notext.jsonl").write_text('{"title": "x"}\n')
     elif setup == "pdf":
         (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    elif setup == "damaged":
+        (tmp_path / "damaged.db").write_bytes(bytes(range(256)) * 40)
+    elif setup == "a.txt":
+        (tmp_path / "a.txt").write_text("hello world")
     elif setup == "db":
         (tmp_path / "a.txt").write_text("hello world")
         main(["index", str(tmp_path / "a.txt"), "--db", str(tmp_path / "cli.db"), "--no-progress"])

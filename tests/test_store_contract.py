@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from milvus_model_adapters import MilvusOperationError, SearchParams
+from milvus_model_adapters import InvalidInputError, MilvusOperationError, SearchParams, StoreLockedError
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import FilterError
 from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import HybridStore, Weighted, content_id
+from milvus_model_adapters.store.connection import connect, lite_generation
 
 from .conftest import CORPUS
 
@@ -119,3 +122,36 @@ def test_store_defaults_and_per_call_options(db_path: str, dense_encoder: DenseE
         assert len(store.search("vector database", 3, mode="hybrid")) == 3
         many = store.search_many(["milvus", "turing"], params=SearchParams(k=1, mode="sparse"))
         assert [len(h) for h in many] == [1, 1] and many[0][0].dense_rank is None
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("my notes.db", "at most 36 characters, all letters"),
+        ("a" * 40 + ".db", "at most 36 characters"),
+        ("folder", "ending in .db"),
+    ],
+)
+def test_database_paths_milvus_lite_refuses_are_one_clear_error(tmp_path: Path, name: str, match: str) -> None:
+    if name != "folder" and lite_generation() >= 3:
+        pytest.skip("Milvus Lite 3 accepts these names")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(InvalidInputError, match=match):
+        HybridStore(str(tmp_path / name), dense=_Fixed())
+
+
+def test_a_damaged_file_is_not_reported_as_locked(tmp_path: Path) -> None:
+    if lite_generation() >= 3:
+        pytest.skip("Milvus Lite 3 keeps a database as a folder")
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(bytes(range(256)) * 40)
+    before = damaged.read_bytes()
+    with pytest.raises(MilvusOperationError, match="damaged or not a Milvus Lite database") as info:
+        HybridStore(str(damaged), dense=_Fixed())
+    assert not isinstance(info.value, StoreLockedError)
+    assert damaged.read_bytes() == before
+
+
+def test_an_unreachable_server_is_one_error_naming_it() -> None:
+    with pytest.raises(MilvusOperationError, match=r"cannot reach Milvus at http://127\.0\.0\.1:9 \(waited 1 s\)"):
+        connect("http://127.0.0.1:9", token=None, db_name=None, timeout=1)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version
 from typing import Any
 
 from pymilvus import MilvusClient, MilvusException
@@ -30,13 +32,20 @@ def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClient:
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for a Milvus server to answer before giving up."""
+_LITE_2_5_NAME = re.compile(r"^[a-zA-Z0-9.\-_]+$")
+
+
+def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float = CONNECT_TIMEOUT) -> MilvusClient:
     """Open a client for ``uri``.
 
     Raises:
-        InvalidInputError: If the folder of a Milvus Lite file does not exist.
+        InvalidInputError: If ``uri`` cannot name a Milvus Lite database here (folder missing, no ``.db``
+            suffix, a name Milvus Lite 2.5 refuses).
         StoreLockedError: If another process holds the Milvus Lite file.
-        MilvusOperationError: If the connection fails otherwise.
+        MilvusOperationError: If the database cannot be opened (a damaged file, a server that does not
+            answer within ``timeout`` seconds).
     """
     kwargs: dict[str, Any] = {"uri": uri}
     if token:
@@ -45,22 +54,67 @@ def connect(uri: str, *, token: str | None, db_name: str | None) -> MilvusClient
         kwargs["db_name"] = db_name
     local = is_local_uri(uri)
     if local:
-        parent = os.path.dirname(os.path.abspath(uri))
-        if not os.path.isdir(parent):
-            raise InvalidInputError(f"directory for the Milvus Lite file does not exist: {parent}")
+        _check_lite_path(uri)
+    else:
+        kwargs["timeout"] = timeout
     try:
         client = MilvusClient(**kwargs)
-    except Exception as exc:  # pymilvus raises several types for a failed local start
-        text = str(exc)
-        if local and ("lock" in text.lower() or "Open local milvus failed" in text):
+    except Exception as exc:  # pymilvus raises several types for a failed start or connection
+        text = shorten(str(getattr(exc, "message", "") or exc))
+        if not local:
+            raise MilvusOperationError(f"cannot reach Milvus at {uri} (waited {timeout:g} s): {text}") from None
+        reason = _unreadable(uri)
+        if reason is not None:
+            raise MilvusOperationError(f"cannot open the Milvus Lite database {uri!r}: {reason}") from None
+        if "lock" in text.lower() or "Open local milvus failed" in text:
             raise StoreLockedError(
                 f"the Milvus Lite database {uri!r} is open in another process; Milvus Lite allows one process per "
                 "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
             ) from None
-        raise MilvusOperationError(f"cannot open Milvus at {uri!r}: {shorten(text)}") from None
+        raise MilvusOperationError(f"cannot open the Milvus Lite database {uri!r}: {text}") from None
     with _USERS_LOCK:
         _USERS[_alias(client)] = _USERS.get(_alias(client), 0) + 1
     return client
+
+
+def _check_lite_path(uri: str) -> None:
+    path = os.path.abspath(uri)
+    if not os.path.isdir(os.path.dirname(path)):
+        raise InvalidInputError(f"directory for the Milvus Lite file does not exist: {os.path.dirname(path)}")
+    if not uri.endswith(".db"):
+        raise InvalidInputError(f"a Milvus Lite database is a file path ending in .db (or a server URI), got {uri!r}")
+    name = os.path.basename(path)
+    if lite_generation() < 3 and (not _LITE_2_5_NAME.match(name) or len(name) > 36):
+        raise InvalidInputError(
+            f"Milvus Lite 2.5 cannot open {name!r}: a database file name has at most 36 characters, "
+            "all letters, digits, '.', '-' or '_'"
+        )
+
+
+def _unreadable(uri: str) -> str | None:
+    """Why Milvus Lite 2.5 cannot have opened ``uri`` other than a lock, if the file itself shows it."""
+    if lite_generation() >= 3:
+        return None
+    if os.path.isdir(uri):
+        return (
+            "it is a folder, which is how Milvus Lite 3 keeps a database; the installed Milvus Lite 2.5 cannot open it"
+        )
+    try:
+        with open(uri, "rb") as fh:
+            header = fh.read(16)
+    except OSError:
+        return None
+    if header and header != _SQLITE_HEADER:  # Milvus Lite 2.5 keeps a database in one SQLite file
+        return "it is damaged or not a Milvus Lite database"
+    return None
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def lite_generation() -> int:
+    """Major version of the installed Milvus Lite (2 or 3)."""
+    return int(version("milvus-lite").split(".")[0])
 
 
 def disconnect(client: MilvusClient, uri: str) -> None:

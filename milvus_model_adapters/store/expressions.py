@@ -52,9 +52,9 @@ def detect(client: Any, *, local: bool) -> Dialect:
     does not implement the call.
     """
     if local:
-        from importlib.metadata import version
+        from milvus_model_adapters.store.connection import lite_generation
 
-        return LITE_3 if int(version("milvus-lite").split(".")[0]) >= 3 else LITE_2_5
+        return LITE_3 if lite_generation() >= 3 else LITE_2_5
     quiet = _DropAll()
     logger = logging.getLogger("pymilvus.decorators")
     logger.addFilter(quiet)
