@@ -210,6 +210,33 @@ class BM25Encoder:
         self._idf_cache = None
         self._fitted = True
 
+    def batch_frequencies(self, batch: AnalyzedBatch) -> dict[str, int]:
+        """How many documents of ``batch`` hold each term: the document-frequency change it brings."""
+        cols = batch.pairs()[1]
+        counts = np.bincount(cols, minlength=self.dim) if len(cols) else np.zeros(0, dtype=np.int64)
+        present = np.flatnonzero(counts)
+        words = self._terms.words()
+        return {words[i]: int(counts[i]) for i in present}
+
+    def apply_frequencies(self, frequencies: dict[str, int], documents: int, length: float) -> None:
+        """Change the statistics by document frequencies given per term (terms not seen are added).
+
+        Raises:
+            InvalidInputError: If the statistics would go negative.
+        """
+        indices = self._terms.add_terms(frequencies)
+        if len(self._terms) > len(self._df):
+            self._df = np.concatenate([self._df, np.zeros(len(self._terms) - len(self._df), dtype=np.int64)])
+        df = self._df.copy()
+        np.add.at(df, indices, np.fromiter(frequencies.values(), dtype=np.int64, count=len(indices)))
+        if (df < 0).any() or self.corpus_size + documents < 0:
+            raise InvalidInputError("BM25 statistics would go negative: removing documents that were never added")
+        self._df = df
+        self.corpus_size += documents
+        self.total_length += length
+        self._idf_cache = None
+        self._fitted = True
+
     def set_statistics(
         self,
         vocabulary: Sequence[str],

@@ -108,6 +108,15 @@ class TermIndex:
         """The terms in index order."""
         return list(self._vocab)
 
+    def add_terms(self, terms: Iterable[str]) -> npt.NDArray[np.int64]:
+        """The indices of ``terms`` (already analysed), adding the ones not in the vocabulary."""
+        vocab = self._vocab
+        size = len(vocab)
+        out = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.int64)
+        if len(vocab) > size:
+            self._forget_unknown_words()
+        return out
+
     def analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
         """Map texts to term indices.
 

@@ -18,6 +18,7 @@ from milvus_model_adapters.errors import (
 )
 from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import RRF, HybridStore, Weighted, content_id
+from milvus_model_adapters.store.bm25_state import Delta
 
 from .conftest import CORPUS
 
@@ -162,8 +163,8 @@ def test_interrupted_write_is_recounted_on_open(db_path: str, dense_encoder) -> 
     s = HybridStore(db_path, dense=dense_encoder)
     s.add(CORPUS[:6])
     assert s.bm25 is not None
-    s.bm25.update(s.bm25.analyze(CORPUS[6:], grow=True))  # statistics ahead of the rows,
-    s.sparse.state.save_vocab(s.bm25, pending=True)  # as if killed before the rows were written
+    batch = s.bm25.analyze(CORPUS[6:], grow=True)  # a delta written pending, as if killed before the rows
+    s.sparse.state.begin(Delta(s.bm25.batch_frequencies(batch), len(CORPUS) - 6, float(batch.lengths.sum())))
     s.close()
     again = HybridStore(db_path, dense=dense_encoder)
     assert again.recounted_bm25

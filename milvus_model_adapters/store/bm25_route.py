@@ -2,28 +2,42 @@
 
 Adding documents never re-encodes stored ones: IDF is applied to the query from the current document
 frequencies, and each document keeps the length normalisation of the time it was written until
-:meth:`ClientBM25.refresh`. Every write follows the crash-safe protocol of
+:meth:`ClientBM25.refresh`. Every write follows the crash-safe, multi-writer protocol of
 :mod:`milvus_model_adapters.store.bm25_state`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import math
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
 
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25 import BM25Encoder, IdfFormula
+from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import SchemaMismatchError
 from milvus_model_adapters.sparse import to_dicts
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.bm25_state import BM25State
+from milvus_model_adapters.store.bm25_state import FORMAT, BM25State, Delta, check_format
 from milvus_model_adapters.store.connection import query_all
 from milvus_model_adapters.store.sparse_route import SparseRoute
 
 
 class ClientBM25(SparseRoute):
     """BM25 computed here with :class:`~milvus_model_adapters.bm25.BM25Encoder`, updated on every write.
+
+    Any number of processes may write to one collection (served Milvus Lite or a Milvus server): a
+    term's dimension is a hash of the term, so no vocabulary is shared, and statistics are append-only
+    deltas that every process sums (see :mod:`~milvus_model_adapters.store.bm25_state`). A process
+    reads the deltas of others before each write, and before a search at most every ``sync_interval``
+    seconds.
 
     A new collection uses the Lucene IDF (``log(1 + (N - n + 0.5) / (n + 0.5))``), which is never zero,
     so a word that a document holds always finds it, even in a collection of two documents. An existing
@@ -33,7 +47,13 @@ class ClientBM25(SparseRoute):
     kind = "bm25"
 
     def __init__(
-        self, analyzer: TextAnalyzer | None = None, *, k1: float = 1.5, b: float = 0.75, idf: IdfFormula = "lucene"
+        self,
+        analyzer: TextAnalyzer | None = None,
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+        idf: IdfFormula = "lucene",
+        sync_interval: float = 1.0,
     ) -> None:
         """Settings for a new collection (an existing one keeps its own).
 
@@ -42,13 +62,18 @@ class ClientBM25(SparseRoute):
             k1: BM25 ``k1``.
             b: BM25 ``b``.
             idf: IDF formula (see :data:`milvus_model_adapters.bm25.IDF_FORMULAS`).
+            sync_interval: Longest time, in seconds, a search goes without reading other writers' statistics.
         """
         self.encoder = BM25Encoder(analyzer if analyzer is not None else Analyzer(), k1=k1, b=b, idf=idf)
+        self.sync_interval = sync_interval
         self.recounted = False
+        self._format = FORMAT
+        self._hashes = np.zeros(0, dtype=np.int64)
+        self._synced_at = -math.inf
 
-    def attach(self, client: Any, collection: str) -> None:
+    def attach(self, client: Any, collection: str, *, local: bool) -> None:
         """Bind to ``collection`` and its statistics collection."""
-        super().attach(client, collection)
+        super().attach(client, collection, local=local)
         self.state = BM25State(client, collection)
 
     def check_existing(self) -> None:
@@ -59,76 +84,119 @@ class ClientBM25(SparseRoute):
             )
         settings = self.state.stored_settings()
         if settings is not None:
+            self._format = check_format(settings, self.state.name)
             self.encoder = _encoder_from_settings(settings, self.encoder)
 
     def create(self) -> None:
         """Create an empty statistics collection."""
         self.state.drop()
-        self.state.create()
+        self.state.create(self.encoder)
 
     def open(self, stored_rows: int) -> None:
-        """Load the statistics; recount them from the stored texts if a write was cut short."""
-        self.recounted = self.state.load(self.encoder, stored_rows=stored_rows)
+        """Load the statistics; on a Milvus Lite file, repair them if a write was cut short."""
+        if self._format != FORMAT:
+            # An older layout: sequential term ids. Count again and write every vector with hashed ids.
+            self.state.reset_format(self.encoder)
+            self.state.recount(self.encoder)
+            self.refresh(batch_size=500, show_progress=False)
+            self._format, self.recounted = FORMAT, True
+            return
+        self.state.sync(self.encoder, force=True)
+        self._synced_at = time.monotonic()
+        if self.local and (self.state.pending() or self.encoder.corpus_size != stored_rows):
+            self.state.recount(self.encoder)
+            self.recounted = True
 
     def drop(self) -> None:
         """Delete the statistics collection."""
         self.state.drop()
 
     def write(self, rows: list[dict[str, Any]], texts: Sequence[str]) -> None:
-        """Encode, then write terms, rows and statistics in the order that survives a crash."""
-        bm25, state = self.encoder, self.state
+        """Encode with the current statistics; write the delta pending, the rows, then commit the delta."""
+        bm25 = self.encoder
+        self._sync(force=True)
         old = self._stored_analysis([r[schema.ID] for r in rows])
         analyzed = bm25.analyze(texts, grow=True)
+        delta = Delta(bm25.batch_frequencies(analyzed), len(texts), float(analyzed.lengths.sum()))
         if old is not None:
-            bm25.update(old, remove=True)
-        bm25.update(analyzed)
+            delta = delta.plus(-Delta(bm25.batch_frequencies(old), len(old), float(old.lengths.sum())))
+        keys = self.state.begin(delta)
+        delta.apply(bm25)
         try:
-            for row, vec in zip(rows, to_dicts(bm25.document_vectors(analyzed)), strict=True):
+            for row, vec in zip(rows, self._dicts(bm25.document_vectors(analyzed)), strict=True):
                 row[schema.SPARSE] = vec
-            state.save_vocab(bm25, pending=True)
             self.client.upsert(self.collection, rows)
         except BaseException:
-            # Undo the counts in memory; the database keeps ``pending`` and recounts on next open.
-            bm25.update(analyzed, remove=True)
-            if old is not None:
-                bm25.update(old)
+            (-delta).apply(bm25)
+            with contextlib.suppress(Exception):  # the repair on next open covers a failure here
+                self.state.abandon(keys)
             raise
-        state.save_stats(bm25)
+        self.state.commit(keys)
 
     def delete(self, ids: Sequence[str]) -> int:
         """Delete the stored documents among ``ids`` and take them out of the statistics."""
+        self._sync(force=True)
         found = self.client.get(self.collection, ids=list(ids), output_fields=[schema.ID, schema.TEXT])
         if not found:
             return 0
         old = self.encoder.analyze([r[schema.TEXT] for r in found])
-        self.state.save_vocab(self.encoder, pending=True)
+        delta = -Delta(self.encoder.batch_frequencies(old), len(found), float(old.lengths.sum()))
+        keys = self.state.begin(delta)
         self.client.delete(self.collection, ids=[r[schema.ID] for r in found])
-        self.encoder.update(old, remove=True)
-        self.state.save_stats(self.encoder)
+        self.state.commit(keys)
+        delta.apply(self.encoder)
         return len(found)
 
-    def _stored_analysis(self, ids: list[str]) -> Any:
+    def _stored_analysis(self, ids: list[str]) -> AnalyzedBatch | None:
         """Terms of the stored versions of ``ids``, derived again from their text (the analyzer is fixed)."""
         found = self.client.get(self.collection, ids=ids, output_fields=[schema.TEXT])
         return self.encoder.analyze([r[schema.TEXT] for r in found]) if found else None
 
     def queries(self, texts: Sequence[str]) -> list[Any | None]:
         """BM25 query vectors; ``None`` for a query with no known term."""
+        self._sync()
         bm25 = self.encoder
         if not bm25.is_fitted or bm25.corpus_size == 0:
             return [None for _ in texts]
-        return [v or None for v in to_dicts(bm25.query_vectors(bm25.analyze(texts)))]
+        return [v or None for v in self._dicts(bm25.query_vectors(bm25.analyze(texts)))]
+
+    def sync(self) -> None:
+        """Read the statistics other writers committed, now."""
+        self._sync(force=True)
+
+    def _sync(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._synced_at >= self.sync_interval:
+            self.state.sync(self.encoder)
+            self._synced_at = now
+
+    def _dicts(self, vectors: Any) -> list[dict[int, float]]:
+        """Sparse rows with the local term indices replaced by the terms' hashes."""
+        words = self.encoder.vocabulary
+        if len(self._hashes) > len(words):
+            self._hashes = np.zeros(0, dtype=np.int64)  # the vocabulary was rebuilt
+        if len(self._hashes) < len(words):
+            new = list(words)[len(self._hashes) :]
+            self._hashes = np.concatenate([self._hashes, np.fromiter(map(term_id, new), np.int64, len(new))])
+        csr = sp.csr_array(vectors)
+        hashed = sp.csr_array((csr.data, self._hashes[csr.indices], csr.indptr), shape=(csr.shape[0], TERM_IDS))
+        return to_dicts(hashed)
 
     def stats(self) -> dict[str, float | int]:
         """Corpus size, vocabulary size and average document length."""
+        self._sync(force=True)
         return {"corpus_size": self.encoder.corpus_size, "vocabulary": self.encoder.dim, "avgdl": self.encoder.avgdl}
+
+    def recount(self) -> None:
+        """Count the statistics again from the stored texts (run it while no other process writes)."""
+        self.state.recount(self.encoder)
 
     def refresh(self, *, batch_size: int, show_progress: bool) -> int:
         """Re-encode every stored sparse vector at the current average document length (dense vectors kept)."""
+        self._sync(force=True)
         fields = [schema.ID, schema.TEXT, schema.METADATA, schema.DENSE]
-        total = self.encoder.corpus_size
         done = 0
-        bar = progress(total, show_progress, "Re-encoding BM25", "doc")
+        bar = progress(self.encoder.corpus_size, show_progress, "Re-encoding BM25", "doc")
         pending: list[dict[str, Any]] = []
         try:
             for row in query_all(self.client, self.collection, "", fields, action="read documents"):
@@ -145,7 +213,7 @@ class ClientBM25(SparseRoute):
         return done
 
     def _reencode(self, rows: list[dict[str, Any]]) -> int:
-        vectors = to_dicts(self.encoder.document_vectors(self.encoder.analyze([r[schema.TEXT] for r in rows])))
+        vectors = self._dicts(self.encoder.document_vectors(self.encoder.analyze([r[schema.TEXT] for r in rows])))
         fields = (schema.ID, schema.TEXT, schema.METADATA)
         new = [
             {**{f: r[f] for f in fields}, schema.DENSE: list(r[schema.DENSE]), schema.SPARSE: v}
@@ -156,6 +224,19 @@ class ClientBM25(SparseRoute):
 
     def __repr__(self) -> str:
         return f"ClientBM25({self.encoder!r})"
+
+
+TERM_IDS = 2**32 - 1
+"""Sparse dimensions Milvus accepts (indices 0 to 2**32 - 2)."""
+
+
+def term_id(term: str) -> int:
+    """A term's sparse dimension: BLAKE2b of its UTF-8 bytes, reduced to Milvus's index range.
+
+    The same in every process and version, so writers need no shared vocabulary. Two terms share a
+    dimension with probability about ``V**2 / 2**33`` for ``V`` distinct terms (README, "Incremental BM25").
+    """
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little") % TERM_IDS
 
 
 def _encoder_from_settings(settings: Mapping[str, Any], current: BM25Encoder) -> BM25Encoder:

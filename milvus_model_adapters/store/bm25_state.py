@@ -1,28 +1,31 @@
-"""BM25 vocabulary and statistics kept in the database, beside the collection they describe.
+"""BM25 statistics kept in the database beside the collection they describe, safe with many writers.
 
-They live in a side collection ``<collection>_bm25`` as a few rows of text: a meta row, the
-vocabulary in append-only chunks and the document frequencies (zlib + base64). A write follows
-this protocol, so that a crash at any point leaves a state that :meth:`BM25State.load` repairs:
+They live in a side collection ``<collection>_bm25``. No row is ever read, changed and written back by
+two writers, so any number of processes can write at once:
 
-1. new vocabulary chunks and ``pending = true`` are written (terms before rows: a stored row never
-   refers to a term the database does not know);
-2. the documents are written to the collection;
-3. document frequencies, counts and ``pending = false`` are written.
+* ``meta``: the settings (k1, b, IDF formula, analyzer), written once when the collection is made;
+* ``d:<writer>:<seq>:<part>``: committed deltas, append-only: how many documents hold each term more
+  (or fewer) after one write, and the change of the document count and total length;
+* ``p:<writer>:<seq>:<part>``: the same delta while its write is under way (pending);
+* ``last``: the key of the newest commit, overwritten by every writer, so that a reader notices new
+  deltas with one read by primary key.
 
-On open, ``pending`` or a document count different from the collection's means a write was cut
-short; the statistics are then recounted from the stored rows (each row keeps its text,
-from which its terms are derived again with the stored analyzer).
+A write follows this protocol: its delta is written pending, the documents are written, then the
+delta is committed (``d:`` written, ``p:`` deleted) and ``last`` overwritten. Readers count only
+committed deltas. A pending delta left behind by a crash, or counts that disagree with the collection,
+are repaired by recounting the stored texts into one snapshot (on opening a Milvus Lite file, whose
+lock rules out other writers, or on request).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import uuid
 import zlib
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 from pymilvus import DataType, MilvusClient
 
 from milvus_model_adapters.bm25 import BM25Encoder
@@ -31,9 +34,56 @@ from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import query_all
 
 _KEY, _VALUE, _VEC = "key", "value", "vec"
-_META = "meta"
-_CHUNK_BYTES = 60_000
-FORMAT = 1
+_META, _LAST = "meta", "last"
+_PART_BYTES = 60_000
+_GET_BATCH = 256
+FORMAT = 2
+
+
+class Delta:
+    """A change of the statistics: document frequency per term, document count and total length."""
+
+    def __init__(self, terms: dict[str, int] | None = None, documents: int = 0, length: float = 0.0) -> None:
+        self.terms = {t: c for t, c in (terms or {}).items() if c}
+        self.documents = documents
+        self.length = length
+
+    def __neg__(self) -> Delta:
+        return Delta({t: -c for t, c in self.terms.items()}, -self.documents, -self.length)
+
+    def plus(self, other: Delta) -> Delta:
+        """The sum of two changes."""
+        terms = dict(self.terms)
+        for t, c in other.terms.items():
+            terms[t] = terms.get(t, 0) + c
+        return Delta(terms, self.documents + other.documents, self.length + other.length)
+
+    def apply(self, encoder: BM25Encoder) -> None:
+        """Change ``encoder``'s statistics by this delta."""
+        encoder.apply_frequencies(self.terms, self.documents, self.length)
+
+    def parts(self) -> list[str]:
+        """The delta encoded in pieces that each fit a row (counts travel with the first)."""
+        items = sorted(self.terms.items())
+        pieces: list[str] = []
+        start, step = 0, max(1, len(items))
+        while True:
+            chunk = items[start : start + step]
+            head = {"n": self.documents, "l": self.length} if not pieces else {"n": 0, "l": 0.0}
+            data = _encode({**head, "t": [t for t, _ in chunk], "c": [c for _, c in chunk]})
+            if len(data) > _PART_BYTES and step > 1:
+                step = max(1, step // 2)
+                continue
+            pieces.append(data)
+            start += len(chunk)
+            if start >= len(items):
+                return pieces
+
+    @classmethod
+    def decode(cls, value: str) -> Delta:
+        """The delta of one stored part."""
+        data = json.loads(zlib.decompress(base64.b64decode(value)))
+        return cls(dict(zip(data["t"], data["c"], strict=True)), int(data["n"]), float(data["l"]))
 
 
 class BM25State:
@@ -44,14 +94,17 @@ class BM25State:
         self.client = client
         self.collection = collection
         self.name = f"{collection}_bm25"
-        self._vocab_chunks: list[tuple[int, int]] = []
+        self.writer = uuid.uuid4().hex[:12]
+        self._seq = 0
+        self._applied: set[str] = set()
+        self._marker: str | None = None
 
     def exists(self) -> bool:
         """Whether the side collection exists."""
         return bool(self.client.has_collection(self.name))
 
-    def create(self) -> None:
-        """Create the side collection."""
+    def create(self, encoder: BM25Encoder) -> None:
+        """Create the side collection with ``encoder``'s settings."""
         s = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field(_KEY, DataType.VARCHAR, is_primary=True, max_length=64)
         s.add_field(_VALUE, DataType.VARCHAR, max_length=65535)
@@ -59,64 +112,106 @@ class BM25State:
         index = self.client.prepare_index_params()
         index.add_index(field_name=_VEC, index_type="FLAT", metric_type="L2")
         self.client.create_collection(self.name, schema=s, index_params=index)
-        self._vocab_chunks = []
+        self.client.upsert(self.name, [_row(_META, json.dumps(_settings(encoder)))])
+        self._applied, self._marker = set(), None
 
     def drop(self) -> None:
         """Drop the side collection."""
         if self.exists():
             self.client.drop_collection(self.name)
 
-    def load(self, encoder: BM25Encoder, *, stored_rows: int) -> bool:
-        """Fill ``encoder`` from the database; recount from the rows if a write was cut short.
-
-        Args:
-            encoder: An encoder whose analyzer and parameters match the stored ones.
-            stored_rows: Number of rows in the collection now.
-
-        Returns:
-            Whether the statistics had to be recounted.
-        """
+    def stored_settings(self) -> dict[str, Any] | None:
+        """The saved settings (``format``, k1, b, epsilon, IDF formula, analyzer), or ``None``."""
         self.client.load_collection(self.name)
-        meta_rows = self.client.get(self.name, ids=[_META], output_fields=[_VALUE])
-        if not meta_rows:
-            self._vocab_chunks = []
-            if stored_rows:
-                raise StoreStateError(
-                    f"collection {self.collection!r} holds {stored_rows} rows but its BM25 statistics are missing"
-                )
-            return False
-        meta = json.loads(meta_rows[0][_VALUE])
-        if meta.get("format") != FORMAT:
-            raise StoreStateError(f"unknown BM25 state format {meta.get('format')!r} in {self.name!r}")
-        self._vocab_chunks = [(int(a), int(b)) for a, b in meta["vocab_chunks"]]
-        keys = [f"v{i}" for i in range(len(self._vocab_chunks))] + [f"d{i}" for i in range(meta["df_chunks"])]
-        values = (
-            {r[_KEY]: r[_VALUE] for r in self.client.get(self.name, ids=keys, output_fields=[_KEY, _VALUE])}
-            if keys
-            else {}
-        )
-        words: list[str] = []
-        for i in range(len(self._vocab_chunks)):
-            words.extend(json.loads(values[f"v{i}"]))
-        blob = "".join(values[f"d{i}"] for i in range(meta["df_chunks"]))
-        df = np.frombuffer(zlib.decompress(base64.b64decode(blob)), dtype=np.int64) if blob else np.zeros(0, np.int64)
-        encoder.set_statistics(words, df, int(meta["corpus_size"]), float(meta["total_length"]))
-        if meta.get("pending") or encoder.corpus_size != stored_rows:
-            self.recount(encoder)
-            return True
-        return False
+        rows = self.client.get(self.name, ids=[_META], output_fields=[_VALUE])
+        return json.loads(rows[0][_VALUE]) if rows else None
 
-    def recount(self, encoder: BM25Encoder) -> None:
-        """Recount document frequencies, count and total length from the stored texts, then save them.
+    # ------------------------------------------------------------------ reading
+    def sync(self, encoder: BM25Encoder, *, force: bool = False) -> bool:
+        """Apply the deltas other writers committed since the last call; returns whether any were new.
 
-        The vocabulary is kept (it only grows, and was written before any row that uses it), so the
-        stored sparse vectors stay valid.
+        Without ``force``, nothing is read beyond the ``last`` marker when it has not changed.
         """
-        encoder.set_statistics(list(encoder.vocabulary), np.zeros(encoder.dim, dtype=np.int64), 0, 0.0)
+        rows = self.client.get(self.name, ids=[_LAST], output_fields=[_VALUE])
+        marker = rows[0][_VALUE] if rows else ""
+        if not force and marker == self._marker:
+            return False
+        keys = self._keys("d:")
+        if not self._applied <= keys:
+            # Deltas were replaced by a snapshot (a repair): count again from nothing.
+            encoder.set_statistics([], encoder.document_frequencies[:0], 0, 0.0)
+            self._applied = set()
+        new = sorted(keys - self._applied)
+        for delta in self._read(new):
+            delta.apply(encoder)
+        self._applied.update(new)
+        self._marker = marker
+        return bool(new)
+
+    def pending(self) -> set[str]:
+        """Keys of deltas whose write has not been committed."""
+        return self._keys("p:")
+
+    def _keys(self, prefix: str) -> set[str]:
+        where = f'{_KEY} >= "{prefix}" and {_KEY} < "{prefix[0]};"'
+        return {r[_KEY] for r in query_all(self.client, self.name, where, [_KEY], action="read BM25 statistics")}
+
+    def _read(self, keys: list[str]) -> Iterator[Delta]:
+        for start in range(0, len(keys), _GET_BATCH):
+            batch = keys[start : start + _GET_BATCH]
+            values = {r[_KEY]: r[_VALUE] for r in self.client.get(self.name, ids=batch, output_fields=[_KEY, _VALUE])}
+            for key in batch:
+                if key in values:
+                    yield Delta.decode(values[key])
+
+    # ------------------------------------------------------------------ writing
+    def begin(self, delta: Delta) -> list[str]:
+        """Write ``delta`` as pending; returns the keys to :meth:`commit` once the documents are written."""
+        self._seq += 1
+        parts = delta.parts()
+        keys = [f"{self.writer}:{self._seq}:{i}" for i in range(len(parts))]
+        self.client.upsert(self.name, [_row(f"p:{k}", v) for k, v in zip(keys, parts, strict=True)])
+        return keys
+
+    def commit(self, keys: list[str]) -> None:
+        """Make pending deltas count, and tell readers."""
+        found = self.client.get(self.name, ids=[f"p:{k}" for k in keys], output_fields=[_KEY, _VALUE])
+        self.client.upsert(self.name, [_row("d:" + r[_KEY][2:], r[_VALUE]) for r in found])
+        self.client.delete(self.name, ids=[f"p:{k}" for k in keys])
+        self._applied.update(f"d:{k}" for k in keys)
+        self.client.upsert(self.name, [_row(_LAST, f"d:{keys[-1]}")])
+
+    def abandon(self, keys: list[str]) -> None:
+        """Delete pending deltas whose documents were not written."""
+        self.client.delete(self.name, ids=[f"p:{k}" for k in keys])
+
+    # ------------------------------------------------------------------ repair
+    def recount(self, encoder: BM25Encoder) -> None:
+        """Count the statistics again from the stored texts and keep them as one snapshot.
+
+        Only safe while no other process writes (a Milvus Lite file, whose lock ensures it).
+        """
+        encoder.set_statistics([], encoder.document_frequencies[:0], 0, 0.0)
+        total = Delta()
         for texts in self._iterate_texts():
-            encoder.update(encoder.analyze(texts, grow=True))
-        self.save_vocab(encoder, pending=True)
-        self.save_stats(encoder)
+            batch = encoder.analyze(texts, grow=True)
+            total = total.plus(Delta(encoder.batch_frequencies(batch), len(texts), float(batch.lengths.sum())))
+        stale = sorted(self._keys("d:") | self._keys("p:"))
+        parts = total.parts()
+        snapshot = f"snapshot-{uuid.uuid4().hex[:12]}"
+        keys = [f"{snapshot}:0:{i}" for i in range(len(parts))]
+        self.client.upsert(self.name, [_row(f"d:{k}", v) for k, v in zip(keys, parts, strict=True)])
+        for start in range(0, len(stale), _GET_BATCH):
+            self.client.delete(self.name, ids=stale[start : start + _GET_BATCH])
+        self.client.upsert(self.name, [_row(_LAST, f"d:{keys[-1]}")])
+        total.apply(encoder)
+        self._applied = {f"d:{k}" for k in keys}
+        self._marker = f"d:{keys[-1]}"
+
+    def reset_format(self, encoder: BM25Encoder) -> None:
+        """Rewrite the side collection of an older format with ``encoder``'s settings (then :meth:`recount`)."""
+        self.drop()
+        self.create(encoder)
 
     def _iterate_texts(self) -> Iterator[list[str]]:
         batch: list[str] = []
@@ -128,74 +223,35 @@ class BM25State:
         if batch:
             yield batch
 
-    def save_vocab(self, encoder: BM25Encoder, *, pending: bool = True) -> None:
-        """Write vocabulary chunks that changed, and the meta row with ``pending`` set."""
-        words = list(encoder.vocabulary)
-        done = self._vocab_chunks[-1][1] if self._vocab_chunks else 0
-        if len(words) == done and self._vocab_chunks:
-            self._write_meta(encoder, pending=pending)
-            return
-        # Re-chunk from the start of the last chunk (it may have room) to the end.
-        chunks = self._vocab_chunks[:-1] if self._vocab_chunks else []
-        start = chunks[-1][1] if chunks else 0
-        rows = []
-        while start < len(words) or not chunks:
-            end, size = start, 2
-            while end < len(words) and size + len(words[end].encode()) * 2 + 3 < _CHUNK_BYTES:
-                size += len(words[end].encode()) * 2 + 3
-                end += 1
-            if end == start and start < len(words):
-                end += 1  # a single oversized term still gets a chunk of its own
-            rows.append(self._row(f"v{len(chunks)}", json.dumps(words[start:end])))
-            chunks.append((start, end))
-            start = end
-            if start >= len(words):
-                break
-        self._vocab_chunks = chunks
-        self.client.upsert(self.name, rows)
-        self._write_meta(encoder, pending=pending)
 
-    def save_stats(self, encoder: BM25Encoder) -> None:
-        """Write document frequencies and counts, and clear ``pending``."""
-        blob = base64.b64encode(zlib.compress(encoder.document_frequencies.tobytes(), 1)).decode()
-        parts = [blob[i : i + _CHUNK_BYTES] for i in range(0, len(blob), _CHUNK_BYTES)] or [""]
-        self.client.upsert(self.name, [self._row(f"d{i}", p) for i, p in enumerate(parts)])
-        self._write_meta(encoder, pending=False, df_chunks=len(parts))
+def check_format(settings: dict[str, Any], name: str) -> int:
+    """The format of stored settings, if this version reads it.
 
-    def _write_meta(self, encoder: BM25Encoder, *, pending: bool, df_chunks: int | None = None) -> None:
-        if df_chunks is None:
-            current = self.client.get(self.name, ids=[_META], output_fields=[_VALUE])
-            df_chunks = json.loads(current[0][_VALUE])["df_chunks"] if current else 0
-        meta = {
-            "format": FORMAT,
-            "pending": pending,
-            "corpus_size": encoder.corpus_size,
-            "total_length": encoder.total_length,
-            "vocab_size": encoder.dim,
-            "vocab_chunks": self._vocab_chunks,
-            "df_chunks": df_chunks,
-            "k1": encoder.k1,
-            "b": encoder.b,
-            "epsilon": encoder.epsilon,
-            "idf": encoder.idf_formula,
-            "analyzer": _analyzer_config(encoder),
-        }
-        self.client.upsert(self.name, [self._row(_META, json.dumps(meta))])
-
-    def stored_settings(self) -> dict[str, Any] | None:
-        """The saved k1, b, epsilon, IDF formula and analyzer settings, or ``None`` if nothing is saved yet."""
-        self.client.load_collection(self.name)
-        rows = self.client.get(self.name, ids=[_META], output_fields=[_VALUE])
-        if not rows:
-            return None
-        meta = json.loads(rows[0][_VALUE])
-        return {k: meta.get(k) for k in ("k1", "b", "epsilon", "idf", "analyzer")}
-
-    @staticmethod
-    def _row(key: str, value: str) -> dict[str, Any]:
-        return {_KEY: key, _VALUE: value, _VEC: [0.0, 0.0]}
+    Raises:
+        StoreStateError: For a format newer than this version knows.
+    """
+    found = settings.get("format")
+    if found not in (1, FORMAT):
+        raise StoreStateError(f"unknown BM25 state format {found!r} in {name!r}; upgrade milvus-model-adapters")
+    return int(found)
 
 
-def _analyzer_config(encoder: BM25Encoder) -> dict[str, Any] | None:
+def _settings(encoder: BM25Encoder) -> dict[str, Any]:
     config = getattr(encoder.analyzer, "config", None)
-    return config() if callable(config) else None
+    return {
+        "format": FORMAT,
+        "term_ids": "blake2b-32",
+        "k1": encoder.k1,
+        "b": encoder.b,
+        "epsilon": encoder.epsilon,
+        "idf": encoder.idf_formula,
+        "analyzer": config() if callable(config) else None,
+    }
+
+
+def _encode(data: dict[str, Any]) -> str:
+    return base64.b64encode(zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 6)).decode()
+
+
+def _row(key: str, value: str) -> dict[str, Any]:
+    return {_KEY: key, _VALUE: value, _VEC: [0.0, 0.0]}

@@ -111,7 +111,7 @@ class HybridStore:
         self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
         self.dialect = expressions.detect(self.client, local=self.is_local)
         """The filter dialect of the engine (Milvus Lite 2.5, Milvus Lite 3 or a server)."""
-        self.sparse.attach(self.client, collection)
+        self.sparse.attach(self.client, collection, local=self.is_local)
         self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.dialect)
         if drop_existing:
             self.drop()
@@ -365,6 +365,20 @@ class HybridStore:
             InvalidInputError: If Milvus computes the sparse vectors (its statistics live in Milvus).
         """
         return self.sparse.stats()
+
+    def recount_bm25(self) -> None:
+        """Count the BM25 statistics again from the stored texts, replacing every stored delta.
+
+        Opening a Milvus Lite file does this by itself after an interrupted write. On a served
+        database, run it after a writer was killed mid-write, while no other process writes.
+
+        Raises:
+            InvalidInputError: If Milvus computes the sparse vectors.
+        """
+        if not isinstance(self.sparse, ClientBM25):
+            raise InvalidInputError("this store uses Milvus's built-in BM25; its statistics live in Milvus")
+        with self._lock, milvus_errors("recount BM25 statistics"):
+            self.sparse.recount()
 
     def refresh_bm25(self, *, batch_size: int = 500, show_progress: bool = False) -> int:
         """Re-encode every stored sparse vector at the current average document length.

@@ -31,11 +31,14 @@ class SparseRoute(ABC):
 
     client: MilvusClient
     collection: str
+    local: bool
+    """Whether the collection is in a Milvus Lite file (whose lock rules out other processes)."""
 
-    def attach(self, client: MilvusClient, collection: str) -> None:
+    def attach(self, client: MilvusClient, collection: str, *, local: bool) -> None:
         """Bind to ``collection`` through ``client``."""
         self.client = client
         self.collection = collection
+        self.local = local
 
     @property
     def analyzer_params(self) -> dict[str, Any] | None:
