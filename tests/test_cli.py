@@ -85,6 +85,7 @@ def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Captur
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
         (None, ["eval", "{tmp}"], "not a BEIR folder"),
         ("damaged", ["search", "q", "--db", "{tmp}/damaged.db"], "damaged or not a Milvus Lite database"),
+        ("db", ["search", "q", "--db", "{tmp}/cli.db", "-k", "20000"], "k must be at most 16384"),
         ("a.txt", ["index", "{tmp}/a.txt", "--db", "{tmp}/my notes.db"], "at most 36 characters"),
         ("a.txt", ["index", "{tmp}/a.txt", "--db", "http://127.0.0.1:9"], "cannot reach Milvus at http://127.0.0.1:9"),
     ],

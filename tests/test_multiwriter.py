@@ -120,3 +120,19 @@ def test_recount_repairs_a_write_cut_short_on_a_served_database(server_uri: str)
         fresh = BM25Encoder(idf="lucene").fit([text(0, i) for i in range(6)])
         assert store.bm25_stats()["avgdl"] == pytest.approx(fresh.avgdl)
         store.drop()
+
+
+@pytest.mark.parametrize("repeat", range(3))
+def test_a_writer_deleting_and_replacing_anothers_documents(server_uri: str, repeat: int) -> None:
+    name = "mw_" + uuid.uuid4().hex[:8]
+    with store_on(server_uri, name) as a, store_on(server_uri, name) as b:
+        a.add([text(0, i) for i in range(10)], ids=[f"a{i}" for i in range(10)])
+        b.delete([f"a{i}" for i in range(4)])
+        b.add(["a replaced text about kettles"], ids=["a5"])
+        remaining = [text(0, i) for i in range(10) if i >= 4 and i != 5] + ["a replaced text about kettles"]
+    with store_on(server_uri, name) as reader:  # sums every writer's deltas, in whatever order they come
+        fresh = BM25Encoder(idf="lucene").fit(remaining)
+        stats = reader.bm25_stats()
+        assert stats["corpus_size"] == len(remaining) and stats["avgdl"] == pytest.approx(fresh.avgdl)
+        assert reader.search("kettles", 1, mode="sparse")[0].id == "a5"
+        reader.drop()

@@ -142,8 +142,10 @@ class BM25State:
             encoder.set_statistics([], encoder.document_frequencies[:0], 0, 0.0)
             self._applied = set()
         new = sorted(keys - self._applied)
+        total = Delta()
         for delta in self._read(new):
-            delta.apply(encoder)
+            total = total.plus(delta)  # deltas commute; a delete may be read before the add it undoes
+        total.apply(encoder)
         self._applied.update(new)
         self._marker = marker
         return bool(new)

@@ -15,7 +15,7 @@ from milvus_model_adapters._validate import check_positive_int, check_texts
 from milvus_model_adapters.analyzer import TextAnalyzer
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.dense import DenseEncoder
-from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, expressions, schema
 from milvus_model_adapters.store.bm25_route import ClientBM25
 from milvus_model_adapters.store.connection import (
@@ -29,7 +29,7 @@ from milvus_model_adapters.store.expressions import literal
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter
 from milvus_model_adapters.store.params import SearchOptions, SearchParams
 from milvus_model_adapters.store.search import Searcher
-from milvus_model_adapters.store.sparse_route import BuiltinBM25, SparseRoute
+from milvus_model_adapters.store.sparse_route import SparseRoute, sparse_route
 from milvus_model_adapters.store.types import Document, Hit
 
 SparseSource = Literal["bm25", "builtin"]
@@ -95,7 +95,9 @@ class HybridStore:
         """
         if not isinstance(collection, str) or not collection.replace("_", "a").isalnum() or collection[0].isdigit():
             raise InvalidInputError(f"invalid collection name {collection!r}: use letters, digits and '_'")
-        self.sparse = _sparse_route(sparse, analyzer, k1, b, builtin_analyzer_params)
+        self.sparse = sparse_route(
+            sparse, analyzer=analyzer, k1=k1, b=b, builtin_analyzer_params=builtin_analyzer_params
+        )
         self.search_params = search_params if search_params is not None else SearchParams()
         self.uri = os.fspath(uri)
         self.collection = collection
@@ -150,7 +152,7 @@ class HybridStore:
     @property
     def recounted_bm25(self) -> bool:
         """Whether opening found an interrupted write and recounted the BM25 statistics."""
-        return isinstance(self.sparse, ClientBM25) and self.sparse.recounted
+        return bool(getattr(self.sparse, "recounted", False))
 
     def drop(self) -> None:
         """Delete the collection, what its sparse source keeps beside it, and all their data."""
@@ -160,10 +162,7 @@ class HybridStore:
             self.sparse.drop()
 
     def close(self) -> None:
-        """Flush and close the connection; a Milvus Lite file this store opened is released for other processes.
-
-        A client passed in as ``client=`` stays open: it belongs to the caller.
-        """
+        """Flush and close; a Lite file is released for other processes (a ``client=`` given stays open)."""
         with self._lock:
             self._searcher.close()
             try:
@@ -223,15 +222,9 @@ class HybridStore:
 
     upsert = add
 
-    async def aadd(
-        self,
-        texts: Sequence[str],
-        metadatas: Sequence[Mapping[str, Any] | None] | None = None,
-        ids: Sequence[str | None] | None = None,
-        **kwargs: Any,
-    ) -> list[str]:
+    async def aadd(self, texts: Sequence[str], *args: Any, **kwargs: Any) -> list[str]:
         """:meth:`add` in a worker thread."""
-        return await asyncio.to_thread(self.add, texts, metadatas, ids, **kwargs)
+        return await asyncio.to_thread(self.add, texts, *args, **kwargs)
 
     def _write_batch(self, docs: list[Document]) -> None:
         texts = [d.text for d in docs]
@@ -375,8 +368,6 @@ class HybridStore:
         Raises:
             InvalidInputError: If Milvus computes the sparse vectors.
         """
-        if not isinstance(self.sparse, ClientBM25):
-            raise InvalidInputError("this store uses Milvus's built-in BM25; its statistics live in Milvus")
         with self._lock, milvus_errors("recount BM25 statistics"):
             self.sparse.recount()
 
@@ -402,21 +393,3 @@ class HybridStore:
             f"HybridStore(uri={self.uri!r}, collection={self.collection!r}, "
             f"sparse={self.sparse!r}, dense={self.dense!r})"
         )
-
-
-def _sparse_route(
-    sparse: SparseSource | SparseRoute,
-    analyzer: TextAnalyzer | None,
-    k1: float,
-    b: float,
-    builtin_analyzer_params: Mapping[str, Any] | None,
-) -> SparseRoute:
-    if isinstance(sparse, SparseRoute):
-        return sparse
-    if sparse == "bm25":
-        return ClientBM25(analyzer, k1=k1, b=b)
-    if sparse == "builtin":
-        return BuiltinBM25(builtin_analyzer_params)
-    if isinstance(sparse, str):
-        raise InvalidInputError(f"unknown sparse source {sparse!r}; use 'bm25', 'builtin' or a SparseRoute")
-    raise InvalidTypeError(f"sparse must be 'bm25', 'builtin' or a SparseRoute, got {type(sparse).__name__}")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pymilvus import MilvusClient
 
-from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
 
 
@@ -84,6 +84,14 @@ class SparseRoute(ABC):
         """
         raise InvalidInputError(f"this store's sparse source ({self.kind}) keeps no statistics on the client")
 
+    def recount(self) -> None:
+        """Count the source's statistics again from the stored texts.
+
+        Raises:
+            InvalidInputError: If it keeps none on the client.
+        """
+        raise InvalidInputError(f"this store's sparse source ({self.kind}) keeps no statistics on the client")
+
     def refresh(self, *, batch_size: int, show_progress: bool) -> int:
         """Re-encode every stored sparse vector with the current statistics; returns how many.
 
@@ -122,3 +130,30 @@ class BuiltinBM25(SparseRoute):
 
     def __repr__(self) -> str:
         return f"BuiltinBM25(analyzer_params={self._analyzer_params!r})"
+
+
+def sparse_route(
+    sparse: str | SparseRoute,
+    *,
+    analyzer: Any = None,
+    k1: float = 1.5,
+    b: float = 0.75,
+    builtin_analyzer_params: Mapping[str, Any] | None = None,
+) -> SparseRoute:
+    """The route for ``sparse``: ``"bm25"`` (client-side), ``"builtin"`` (Milvus's function) or a route itself.
+
+    Raises:
+        InvalidInputError: On an unknown name.
+        InvalidTypeError: On anything else.
+    """
+    if isinstance(sparse, SparseRoute):
+        return sparse
+    if sparse == "bm25":
+        from milvus_model_adapters.store.bm25_route import ClientBM25
+
+        return ClientBM25(analyzer, k1=k1, b=b)
+    if sparse == "builtin":
+        return BuiltinBM25(builtin_analyzer_params)
+    if isinstance(sparse, str):
+        raise InvalidInputError(f"unknown sparse source {sparse!r}; use 'bm25', 'builtin' or a SparseRoute")
+    raise InvalidTypeError(f"sparse must be 'bm25', 'builtin' or a SparseRoute, got {type(sparse).__name__}")
