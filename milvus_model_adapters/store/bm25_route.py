@@ -172,11 +172,11 @@ class ClientBM25(SparseRoute):
 
     def _dicts(self, vectors: Any) -> list[dict[int, float]]:
         """Sparse rows with the local term indices replaced by the terms' hashes."""
-        words = self.encoder.vocabulary
-        if len(self._hashes) > len(words):
+        size = self.encoder.dim
+        if len(self._hashes) > size:
             self._hashes = np.zeros(0, dtype=np.int64)  # the vocabulary was rebuilt
-        if len(self._hashes) < len(words):
-            new = list(words)[len(self._hashes) :]
+        if len(self._hashes) < size:  # only when the vocabulary grew: reading it costs O(vocabulary)
+            new = list(self.encoder.vocabulary)[len(self._hashes) :]
             self._hashes = np.concatenate([self._hashes, np.fromiter(map(term_id, new), np.int64, len(new))])
         csr = sp.csr_array(vectors)
         hashed = sp.csr_array((csr.data, self._hashes[csr.indices], csr.indptr), shape=(csr.shape[0], TERM_IDS))
