@@ -114,7 +114,7 @@ def test_recount_repairs_a_write_cut_short_on_a_served_database(server_uri: str)
         store.add([text(0, i) for i in range(6)])
         assert store.bm25 is not None
         batch = store.bm25.analyze([text(1, 0)], grow=True)  # a writer killed after its pending delta
-        store.sparse.state.begin(Delta(store.bm25.batch_frequencies(batch), 1, float(batch.lengths.sum())))
+        store.sparse.state.begin(Delta.of(store.bm25, batch))
         store.recount_bm25()
         assert store.bm25_stats()["corpus_size"] == 6 and not store.sparse.state.pending()
         fresh = BM25Encoder(idf="lucene").fit([text(0, i) for i in range(6)])

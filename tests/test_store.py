@@ -164,7 +164,7 @@ def test_interrupted_write_is_recounted_on_open(db_path: str, dense_encoder) -> 
     s.add(CORPUS[:6])
     assert s.bm25 is not None
     batch = s.bm25.analyze(CORPUS[6:], grow=True)  # a delta written pending, as if killed before the rows
-    s.sparse.state.begin(Delta(s.bm25.batch_frequencies(batch), len(CORPUS) - 6, float(batch.lengths.sum())))
+    s.sparse.state.begin(Delta.of(s.bm25, batch))
     s.close()
     again = HybridStore(db_path, dense=dense_encoder)
     assert again.recounted_bm25

@@ -117,9 +117,9 @@ class ClientBM25(SparseRoute):
         self._sync(force=True)
         old = self._stored_analysis([r[schema.ID] for r in rows])
         analyzed = bm25.analyze(texts, grow=True)
-        delta = Delta(bm25.batch_frequencies(analyzed), len(texts), float(analyzed.lengths.sum()))
+        delta = Delta.of(bm25, analyzed)
         if old is not None:
-            delta = delta.plus(-Delta(bm25.batch_frequencies(old), len(old), float(old.lengths.sum())))
+            delta = delta.plus(-Delta.of(bm25, old))
         keys = self.state.begin(delta)
         delta.apply(bm25)
         try:
@@ -140,7 +140,7 @@ class ClientBM25(SparseRoute):
         if not found:
             return 0
         old = self.encoder.analyze([r[schema.TEXT] for r in found])
-        delta = -Delta(self.encoder.batch_frequencies(old), len(found), float(old.lengths.sum()))
+        delta = -Delta.of(self.encoder, old)
         keys = self.state.begin(delta)
         self.client.delete(self.collection, ids=[r[schema.ID] for r in found])
         self.state.commit(keys)

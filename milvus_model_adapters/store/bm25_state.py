@@ -29,6 +29,7 @@ from typing import Any
 from pymilvus import DataType, MilvusClient
 
 from milvus_model_adapters.bm25 import BM25Encoder
+from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import StoreStateError
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import query_all
@@ -47,6 +48,11 @@ class Delta:
         self.terms = {t: c for t, c in (terms or {}).items() if c}
         self.documents = documents
         self.length = length
+
+    @classmethod
+    def of(cls, encoder: BM25Encoder, batch: AnalyzedBatch) -> Delta:
+        """The change that adding the analysed ``batch`` brings to ``encoder``'s statistics."""
+        return cls(encoder.batch_frequencies(batch), len(batch), float(batch.lengths.sum()))
 
     def __neg__(self) -> Delta:
         return Delta({t: -c for t, c in self.terms.items()}, -self.documents, -self.length)
@@ -197,7 +203,7 @@ class BM25State:
         total = Delta()
         for texts in self._iterate_texts():
             batch = encoder.analyze(texts, grow=True)
-            total = total.plus(Delta(encoder.batch_frequencies(batch), len(texts), float(batch.lengths.sum())))
+            total = total.plus(Delta.of(encoder, batch))
         stale = sorted(self._keys("d:") | self._keys("p:"))
         parts = total.parts()
         snapshot = f"snapshot-{uuid.uuid4().hex[:12]}"
