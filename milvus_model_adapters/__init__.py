@@ -47,6 +47,7 @@ _EXPORTS = {
             "StoreLockedError",
             "StoreStateError",
             "MilvusOperationError",
+            "LiteGenerationError",
         )
     },
 }
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         FilterError,
         InvalidInputError,
         InvalidTypeError,
+        LiteGenerationError,
         MilvusModelAdaptersError,
         MilvusOperationError,
         MissingDependencyError,

@@ -107,6 +107,29 @@ def _parse_filter(raw: str | None) -> dict[str, Any] | None:
     return value
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a collection as JSON Lines (ids, texts, metadata, dense vectors, BM25 settings)."""
+    from milvus_model_adapters.transfer import export_database
+
+    if args.output in (None, "-"):
+        count = export_database(args.db, sys.stdout, args.collection)
+    else:
+        with open(args.output, "w", encoding="utf-8") as out:
+            count = export_database(args.db, out, args.collection, show_progress=args.progress)
+        print(f"exported {count} document(s) of {args.collection!r} to {args.output}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Load an export into a new collection; BM25 statistics are rebuilt from the texts."""
+    from milvus_model_adapters.transfer import export_header, import_collection
+
+    collection = args.collection or export_header(args.file).collection
+    count = import_collection(args.file, args.db, collection, show_progress=args.progress)
+    print(f"imported {count} document(s) into {collection!r} in {args.db}")
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate dense, BM25 and hybrid (and, with ``--rerank``, hybrid + rerank) on a BEIR folder."""
     from milvus_model_adapters.evaluation import DEFAULT_CONFIGS, evaluate_beir, rerank_config
@@ -247,6 +270,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--filter", help='metadata filter as JSON, e.g. \'{"topic": "cycling"}\'')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("export", help="write a collection as JSON Lines, to move it to another Milvus")
+    p.add_argument("db", help="Milvus Lite file or server URI")
+    p.add_argument("--collection", default=DEFAULT_COLLECTION)
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="load an export into a new collection")
+    p.add_argument("db", help="Milvus Lite file or server URI")
+    p.add_argument("file", help="a file written by 'export'")
+    p.add_argument("--collection", help="target collection (default: the exported one's name)")
+    p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("eval", help="evaluate the routes on a BEIR folder")
     p.add_argument("beir_dir")

@@ -58,3 +58,7 @@ class StoreStateError(MilvusModelAdaptersError, RuntimeError):
 
 class MilvusOperationError(MilvusModelAdaptersError, RuntimeError):
     """Milvus refused or failed an operation; the message says which, and Milvus's reason."""
+
+
+class LiteGenerationError(MilvusOperationError):
+    """A Milvus Lite path holds the other generation's database (2.5: one SQLite file, 3.x: a folder) or none."""

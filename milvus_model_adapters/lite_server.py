@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from milvus_model_adapters.errors import MilvusModelAdaptersError
-from milvus_model_adapters.store.connection import lite_generation
+from milvus_model_adapters.store.lite_files import lite_generation
 
 
 def free_port() -> int:

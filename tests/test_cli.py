@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from milvus_model_adapters.cli import main
+from milvus_model_adapters.store.lite_files import lite_generation
 
 from .test_evaluation import write_beir
 
@@ -88,11 +89,17 @@ def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Captur
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "-k", "20000"], "k must be at most 16384"),
         ("a.txt", ["index", "{tmp}/a.txt", "--db", "{tmp}/my notes.db"], "at most 36 characters"),
         ("a.txt", ["index", "{tmp}/a.txt", "--db", "http://127.0.0.1:9"], "cannot reach Milvus at http://127.0.0.1:9"),
+        (None, ["export", "{tmp}/none.db"], "no database at"),
+        ("db", ["export", "{tmp}/cli.db", "--collection", "other"], "no collection 'other'"),
+        ("bad_jsonl", ["import", "{tmp}/new.db", "{tmp}/bad.jsonl"], "not JSON"),
+        ("a.txt", ["import", "{tmp}/new.db", "{tmp}/a.txt"], "not JSON"),
     ],
 )
 def test_errors_are_one_line_and_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], setup, argv, message
 ) -> None:  # type: ignore[no-untyped-def]
+    if "my notes" in " ".join(argv) and lite_generation() >= 3:
+        pytest.skip("Milvus Lite 3 accepts such names")
     if setup == "empty_dir":
         (tmp_path / "empty").mkdir()
     elif setup == "latin1":
@@ -114,6 +121,7 @@ def test_errors_are_one_line_and_exit_2(
     code, out, err = run(capsys, *[a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert code == 2
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not (tmp_path / "new.db").exists()
 
 
 def test_nothing_half_written_on_bad_input(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

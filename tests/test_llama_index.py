@@ -60,7 +60,16 @@ def test_embedding_as_settings_embed_model_in_vector_store_index(dense_encoder: 
         Settings._embed_model = old
 
 
+def milvus_vector_store() -> None:
+    """Skip unless LlamaIndex's Milvus store is installed (stack B: it needs pymilvus < 3)."""
+    pytest.importorskip(
+        "llama_index.vector_stores.milvus",
+        reason="llama-index-vector-stores-milvus is not installed here (it needs pymilvus < 3)",
+    )
+
+
 def test_sparse_is_both_interfaces() -> None:
+    milvus_vector_store()
     from llama_index.vector_stores.milvus.utils import BaseSparseEmbeddingFunction
 
     sparse = MilvusModelSparseEmbedding.bm25(corpus=CORPUS)
@@ -73,6 +82,7 @@ def test_sparse_is_both_interfaces() -> None:
 
 
 def test_drop_in_milvus_vector_store_hybrid(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    milvus_vector_store()
     from llama_index.core import StorageContext
     from llama_index.core.vector_stores.types import VectorStoreQueryMode
     from llama_index.vector_stores.milvus import MilvusVectorStore

@@ -7,12 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from milvus_model_adapters import InvalidInputError, MilvusOperationError, SearchParams, StoreLockedError
+from milvus_model_adapters import (
+    InvalidInputError,
+    LiteGenerationError,
+    MilvusOperationError,
+    SearchParams,
+    StoreLockedError,
+)
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import FilterError
 from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import HybridStore, Weighted, content_id
-from milvus_model_adapters.store.connection import connect, lite_generation
+from milvus_model_adapters.store.connection import connect
+from milvus_model_adapters.store.lite_files import lite_generation
 
 from .conftest import CORPUS
 
@@ -25,6 +32,15 @@ def test_repeated_ids_in_one_call_behave_like_two_calls(store: HybridStore) -> N
     assert store.add(["first", "second"], ids=["x", "x"]) == ["x", "x"]
     assert [d.text for d in store.get(["x"])] == ["second"]  # the last one, as a second call would leave
     assert store.bm25_stats()["corpus_size"] == 3
+
+
+@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])
+def test_equal_scores_cut_by_k_keep_the_smallest_ids_on_every_engine(store: HybridStore, mode: str) -> None:
+    twins = [f"t{i}" for i in range(7, -1, -1)]  # written in reverse order of their ids
+    store.add(["The boiler valve leaks."] * len(twins), ids=twins)
+    store.add(["Jet engines produce thrust.", "A wing produces lift."])
+    for k in (1, 3, 5):
+        assert [h.id for h in store.search("boiler valve", k, mode=mode)] == sorted(twins)[:k]
 
 
 def test_add_after_a_query_with_unknown_words(store: HybridStore) -> None:
@@ -141,15 +157,22 @@ def test_database_paths_milvus_lite_refuses_are_one_clear_error(tmp_path: Path, 
 
 
 def test_a_damaged_file_is_not_reported_as_locked(tmp_path: Path) -> None:
-    if lite_generation() >= 3:
-        pytest.skip("Milvus Lite 3 keeps a database as a folder")
     damaged = tmp_path / "damaged.db"
     damaged.write_bytes(bytes(range(256)) * 40)
     before = damaged.read_bytes()
-    with pytest.raises(MilvusOperationError, match="damaged or not a Milvus Lite database") as info:
+    with pytest.raises(LiteGenerationError, match="damaged or not a Milvus Lite database") as info:
         HybridStore(str(damaged), dense=_Fixed())
-    assert not isinstance(info.value, StoreLockedError)
+    assert isinstance(info.value, MilvusOperationError) and not isinstance(info.value, StoreLockedError)
     assert damaged.read_bytes() == before
+
+
+def test_a_folder_of_other_files_is_not_taken_for_a_database(tmp_path: Path) -> None:
+    folder = tmp_path / "notes.db"
+    folder.mkdir()
+    (folder / "readme.txt").write_text("not a database")
+    with pytest.raises(LiteGenerationError, match="a folder but not a Milvus Lite 3 database"):
+        HybridStore(str(folder), dense=_Fixed())
+    assert [p.name for p in folder.iterdir()] == ["readme.txt"]
 
 
 def test_an_unreachable_server_is_one_error_naming_it() -> None:

@@ -46,21 +46,29 @@ def plan(params: SearchParams) -> Plan:
 
 
 def route_hits(
-    results: Sequence[Sequence[Mapping[str, Any]]], rows: Rows, *, score: Callable[[float], float] = float
+    results: Sequence[Sequence[Mapping[str, Any]]],
+    rows: Rows,
+    *,
+    limit: int | None = None,
+    score: Callable[[float], float] = float,
 ) -> list[list[RouteHit]]:
     """One route's ranked hits per query from Milvus search results; entity fields go to ``rows``.
 
+    Hits are ranked by score, then id (engines order equal scores differently), and cut to ``limit``.
+
     Args:
-        results: Per query, Milvus's hits (``id``, ``distance``, ``entity``), best first.
-        rows: Filled with each hit's entity fields.
+        results: Per query, Milvus's hits (``id``, ``distance``, ``entity``).
+        rows: Filled with each kept hit's entity fields.
+        limit: Hits kept per query (all when ``None``).
         score: Turns a Milvus distance into the route's score (higher is better).
     """
     out = []
     for hits in results:
+        scored = sorted(((score(float(h["distance"])), str(h["id"]), h) for h in hits), key=lambda t: (-t[0], t[1]))
         route = []
-        for rank, hit in enumerate(hits, start=1):
-            rows[hit["id"]] = hit["entity"]
-            route.append(RouteHit(hit["id"], score(float(hit["distance"])), rank))
+        for rank, (value, key, hit) in enumerate(scored[:limit], start=1):
+            rows[key] = hit["entity"]
+            route.append(RouteHit(key, value, rank))
         out.append(route)
     return out
 

@@ -22,10 +22,10 @@ from milvus_model_adapters._progress import progress
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25 import BM25Encoder, IdfFormula
 from milvus_model_adapters.bm25_terms import AnalyzedBatch
-from milvus_model_adapters.errors import SchemaMismatchError
+from milvus_model_adapters.errors import InvalidInputError, SchemaMismatchError
 from milvus_model_adapters.sparse import to_dicts
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.bm25_state import FORMAT, BM25State, Delta, check_format
+from milvus_model_adapters.store.bm25_state import FORMAT, BM25State, Delta, check_format, settings_of
 from milvus_model_adapters.store.connection import query_all
 from milvus_model_adapters.store.sparse_route import SparseRoute
 
@@ -71,6 +71,25 @@ class ClientBM25(SparseRoute):
         self._hashes = np.zeros(0, dtype=np.int64)
         self._synced_at = -math.inf
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ClientBM25:
+        """A route with the settings :meth:`settings` gave (for a new collection like that one).
+
+        Raises:
+            InvalidInputError: If a setting is missing or invalid.
+        """
+        try:
+            encoder = _encoder_from_settings(settings, BM25Encoder(Analyzer()))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInputError(f"invalid BM25 settings {settings!r}: {exc}") from None
+        route = cls(encoder.analyzer, k1=encoder.k1, b=encoder.b, idf=encoder.idf_formula)
+        route.encoder.epsilon = encoder.epsilon
+        return route
+
+    def settings(self) -> dict[str, Any]:
+        """``kind`` and the BM25 settings (k1, b, epsilon, IDF formula, analyzer configuration)."""
+        return {"kind": self.kind, **settings_of(self.encoder)}
+
     def attach(self, client: Any, collection: str, *, local: bool) -> None:
         """Bind to ``collection`` and its statistics collection."""
         super().attach(client, collection, local=local)
@@ -115,7 +134,7 @@ class ClientBM25(SparseRoute):
         """Encode with the current statistics; write the delta pending, the rows, then commit the delta."""
         bm25 = self.encoder
         self._sync(force=True)
-        old = self._stored_analysis([r[schema.ID] for r in rows])
+        stored, old = self._stored_analysis([r[schema.ID] for r in rows])
         analyzed = bm25.analyze(texts, grow=True)
         delta = Delta.of(bm25, analyzed)
         if old is not None:
@@ -125,7 +144,7 @@ class ClientBM25(SparseRoute):
         try:
             for row, vec in zip(rows, self._dicts(bm25.document_vectors(analyzed)), strict=True):
                 row[schema.SPARSE] = vec
-            self.client.upsert(self.collection, rows)
+            self.put(rows, stored)
         except BaseException:
             (-delta).apply(bm25)
             with contextlib.suppress(Exception):  # the repair on next open covers a failure here
@@ -147,10 +166,11 @@ class ClientBM25(SparseRoute):
         delta.apply(self.encoder)
         return len(found)
 
-    def _stored_analysis(self, ids: list[str]) -> AnalyzedBatch | None:
-        """Terms of the stored versions of ``ids``, derived again from their text (the analyzer is fixed)."""
-        found = self.client.get(self.collection, ids=ids, output_fields=[schema.TEXT])
-        return self.encoder.analyze([r[schema.TEXT] for r in found]) if found else None
+    def _stored_analysis(self, ids: list[str]) -> tuple[set[str], AnalyzedBatch | None]:
+        """Which of ``ids`` are stored, and the terms of their stored texts (the analyzer is fixed)."""
+        found = self.client.get(self.collection, ids=ids, output_fields=[schema.ID, schema.TEXT])
+        stored = {r[schema.ID] for r in found}
+        return stored, self.encoder.analyze([r[schema.TEXT] for r in found]) if found else None
 
     def queries(self, texts: Sequence[str]) -> list[Any | None]:
         """BM25 query vectors; ``None`` for a query with no known term."""

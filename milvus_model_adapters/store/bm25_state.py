@@ -118,7 +118,7 @@ class BM25State:
         index = self.client.prepare_index_params()
         index.add_index(field_name=_VEC, index_type="FLAT", metric_type="L2")
         self.client.create_collection(self.name, schema=s, index_params=index)
-        self.client.upsert(self.name, [_row(_META, json.dumps(_settings(encoder)))])
+        self.client.upsert(self.name, [_row(_META, json.dumps(settings_of(encoder)))])
         self._applied, self._marker = set(), None
 
     def drop(self) -> None:
@@ -244,7 +244,8 @@ def check_format(settings: dict[str, Any], name: str) -> int:
     return int(found)
 
 
-def _settings(encoder: BM25Encoder) -> dict[str, Any]:
+def settings_of(encoder: BM25Encoder) -> dict[str, Any]:
+    """The settings kept in the meta row: layout, k1, b, epsilon, IDF formula and analyzer configuration."""
     config = getattr(encoder.analyzer, "config", None)
     return {
         "format": FORMAT,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
 from typing import Any
 
 from pymilvus import MilvusClient, MilvusException
 
-from milvus_model_adapters.errors import FilterError, InvalidInputError, MilvusOperationError, StoreLockedError
+from milvus_model_adapters.errors import (
+    FilterError,
+    MilvusOperationError,
+    MissingDependencyError,
+    StoreLockedError,
+)
+from milvus_model_adapters.store.lite_files import check_lite_path
 
 _SHOWN_CHARS = 300
 # pymilvus shares one connection between the clients of the same address: closing one closes it for
@@ -34,7 +38,6 @@ def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Milvus server to answer before giving up."""
-_LITE_2_5_NAME = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 
 
 def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float = CONNECT_TIMEOUT) -> MilvusClient:
@@ -43,9 +46,11 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
     Raises:
         InvalidInputError: If ``uri`` cannot name a Milvus Lite database here (folder missing, no ``.db``
             suffix, a name Milvus Lite 2.5 refuses).
+        LiteGenerationError: If the path holds the other Milvus Lite generation's database, or no database.
+        MissingDependencyError: If Milvus Lite (or, for 2.5, ``pkg_resources``) is missing.
         StoreLockedError: If another process holds the Milvus Lite file.
-        MilvusOperationError: If the database cannot be opened (a damaged file, a server that does not
-            answer within ``timeout`` seconds).
+        MilvusOperationError: If the database cannot be opened (a server that does not answer within
+            ``timeout`` seconds).
     """
     kwargs: dict[str, Any] = {"uri": uri}
     if token:
@@ -54,7 +59,7 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
         kwargs["db_name"] = db_name
     local = is_local_uri(uri)
     if local:
-        _check_lite_path(uri)
+        check_lite_path(uri)
     else:
         kwargs["timeout"] = timeout
     try:
@@ -63,9 +68,11 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
         text = shorten(str(getattr(exc, "message", "") or exc))
         if not local:
             raise MilvusOperationError(f"cannot reach Milvus at {uri} (waited {timeout:g} s): {text}") from None
-        reason = _unreadable(uri)
-        if reason is not None:
-            raise MilvusOperationError(f"cannot open the Milvus Lite database {uri!r}: {reason}") from None
+        if isinstance(exc, ImportError) and "pkg_resources" in text:
+            raise MissingDependencyError(
+                "Milvus Lite 2.5 imports pkg_resources, which setuptools 81 removed: "
+                "pip install 'setuptools<81' (the fast-lite extra pins it), or install Milvus Lite 3"
+            ) from None
         if "lock" in text.lower() or "Open local milvus failed" in text:
             raise StoreLockedError(
                 f"the Milvus Lite database {uri!r} is open in another process; Milvus Lite allows one process per "
@@ -75,46 +82,6 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
     with _USERS_LOCK:
         _USERS[_alias(client)] = _USERS.get(_alias(client), 0) + 1
     return client
-
-
-def _check_lite_path(uri: str) -> None:
-    path = os.path.abspath(uri)
-    if not os.path.isdir(os.path.dirname(path)):
-        raise InvalidInputError(f"directory for the Milvus Lite file does not exist: {os.path.dirname(path)}")
-    if not uri.endswith(".db"):
-        raise InvalidInputError(f"a Milvus Lite database is a file path ending in .db (or a server URI), got {uri!r}")
-    name = os.path.basename(path)
-    if lite_generation() < 3 and (not _LITE_2_5_NAME.match(name) or len(name) > 36):
-        raise InvalidInputError(
-            f"Milvus Lite 2.5 cannot open {name!r}: a database file name has at most 36 characters, "
-            "all letters, digits, '.', '-' or '_'"
-        )
-
-
-def _unreadable(uri: str) -> str | None:
-    """Why Milvus Lite 2.5 cannot have opened ``uri`` other than a lock, if the file itself shows it."""
-    if lite_generation() >= 3:
-        return None
-    if os.path.isdir(uri):
-        return (
-            "it is a folder, which is how Milvus Lite 3 keeps a database; the installed Milvus Lite 2.5 cannot open it"
-        )
-    try:
-        with open(uri, "rb") as fh:
-            header = fh.read(16)
-    except OSError:
-        return None
-    if header and header != _SQLITE_HEADER:  # Milvus Lite 2.5 keeps a database in one SQLite file
-        return "it is damaged or not a Milvus Lite database"
-    return None
-
-
-_SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def lite_generation() -> int:
-    """Major version of the installed Milvus Lite (2 or 3)."""
-    return int(version("milvus-lite").split(".")[0])
 
 
 def disconnect(client: MilvusClient, uri: str) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from milvus_model_adapters._validate import check_texts
-from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.types import Document
 
@@ -28,11 +29,15 @@ def prepare(
     texts: Sequence[str],
     metadatas: Sequence[Mapping[str, Any] | None] | None,
     ids: Sequence[str | None] | None,
+    embeddings: Sequence[Sequence[float]] | None = None,
+    *,
+    dim: int = 0,
 ) -> tuple[list[Document], list[str]]:
     """Check a batch and give each text its id.
 
     A missing id (``ids=None``, or ``None`` in the list) is the :func:`content_id` of the text and
     its metadata. An id given twice keeps its last document, as two calls would (one row).
+    ``embeddings``, if given, are one dense vector of ``dim`` numbers per text.
 
     Returns:
         The documents to write (one per distinct id), and the id of every text in input order.
@@ -40,6 +45,7 @@ def prepare(
     Raises:
         InvalidInputError: On empty texts, mismatched lengths, or text or ids too long for Milvus.
         InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
+        DimensionMismatchError: If an embedding does not have ``dim`` numbers.
     """
     items = check_texts(texts, what="texts")
     n = len(items)
@@ -61,11 +67,32 @@ def prepare(
             raise InvalidInputError(
                 f"texts[{i}] is {size} bytes; the limit is {schema.TEXT_MAX_BYTES}: split it into chunks"
             )
+    vectors = check_embeddings(embeddings, n, dim) if embeddings is not None else [None] * n
     last = {key: i for i, key in enumerate(keys)}
     if len(last) < n:
         logger.info("%d of %d documents repeat an id of the same call; the last of each is kept", n - len(last), n)
-    docs = [Document(key, items[i], metas[i]) for key, i in sorted(last.items(), key=lambda item: item[1])]
+    docs = [Document(key, items[i], metas[i], vectors[i]) for key, i in sorted(last.items(), key=lambda item: item[1])]
     return docs, keys
+
+
+def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | None]:
+    """``embeddings`` as lists of floats, if there is one finite vector of ``dim`` numbers per text."""
+    if isinstance(embeddings, str | bytes | Mapping) or len(embeddings) != n:
+        raise InvalidInputError(f"embeddings must be a list with one vector per text ({n})")
+    out: list[list[float] | None] = []
+    for i, vector in enumerate(embeddings):
+        try:
+            values = [float(x) for x in vector]
+        except (TypeError, ValueError):
+            raise InvalidTypeError(f"embeddings[{i}] must be a sequence of numbers") from None
+        if len(values) != dim:
+            raise DimensionMismatchError(
+                f"embeddings[{i}] has {len(values)} numbers; the collection's vectors have {dim}"
+            )
+        if not all(math.isfinite(x) for x in values):
+            raise InvalidInputError(f"embeddings[{i}] holds NaN or infinity")
+        out.append(values)
+    return out
 
 
 def check_metadata(meta: Any, i: int) -> dict[str, Any]:
@@ -118,4 +145,5 @@ def from_row(row: Mapping[str, Any]) -> Document:
         id=str(row[schema.ID]),
         text=str(row.get(schema.TEXT, "")),
         metadata=dict(row.get(schema.METADATA) or {}),
+        embedding=[float(x) for x in row[schema.DENSE]] if schema.DENSE in row else None,
     )

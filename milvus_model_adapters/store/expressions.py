@@ -52,7 +52,7 @@ def detect(client: Any, *, local: bool) -> Dialect:
     does not implement the call.
     """
     if local:
-        from milvus_model_adapters.store.connection import lite_generation
+        from milvus_model_adapters.store.lite_files import lite_generation
 
         return LITE_3 if lite_generation() >= 3 else LITE_2_5
     quiet = _DropAll()

@@ -18,13 +18,7 @@ from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, expressions, schema
 from milvus_model_adapters.store.bm25_route import ClientBM25
-from milvus_model_adapters.store.connection import (
-    connect,
-    disconnect,
-    is_local_uri,
-    milvus_errors,
-    query_all,
-)
+from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
 from milvus_model_adapters.store.expressions import literal
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter
 from milvus_model_adapters.store.params import SearchOptions, SearchParams
@@ -185,6 +179,7 @@ class HybridStore:
         metadatas: Sequence[Mapping[str, Any] | None] | None = None,
         ids: Sequence[str | None] | None = None,
         *,
+        embeddings: Sequence[Sequence[float]] | None = None,
         batch_size: int = 1024,
         show_progress: bool = False,
     ) -> list[str]:
@@ -196,6 +191,8 @@ class HybridStore:
             ids: One id per text; a missing id (no list, or ``None`` in it) is a hash of text and
                 metadata, so re-adding the same document changes nothing. An id repeated in one call
                 keeps its last document, as two calls would.
+            embeddings: Dense vectors computed elsewhere with the store's model, one per text
+                (default: the store encodes the texts).
             batch_size: Documents encoded and written per batch.
             show_progress: Show a progress bar.
 
@@ -205,8 +202,9 @@ class HybridStore:
         Raises:
             InvalidInputError: On empty texts, mismatched lengths, or a text longer than the text field.
             InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
+            DimensionMismatchError: If an embedding does not have the dimension of the collection.
         """
-        docs, keys = documents.prepare(texts, metadatas, ids)
+        docs, keys = documents.prepare(texts, metadatas, ids, embeddings, dim=self.dense.dim)
         batch_size = check_positive_int(batch_size, what="batch_size")
         bar = progress(len(docs), show_progress, "Indexing", "doc")
         try:
@@ -228,7 +226,8 @@ class HybridStore:
 
     def _write_batch(self, docs: list[Document]) -> None:
         texts = [d.text for d in docs]
-        dense = self.dense.encode_documents(texts)
+        given = [d.embedding for d in docs]
+        dense = self.dense.encode_documents(texts) if None in given else given
         rows: list[dict[str, Any]] = [
             {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
             for d, v in zip(docs, dense, strict=True)
@@ -274,9 +273,12 @@ class HybridStore:
             rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
-    def documents(self, *, filter: Filter | None = None, expr: str | None = None) -> Iterator[Document]:
-        """Iterate over stored documents, optionally filtered."""
-        for row in self._query(combine(compile_filter(filter, self.dialect), expr), _OUTPUT, "read documents"):
+    def documents(
+        self, *, filter: Filter | None = None, expr: str | None = None, with_embeddings: bool = False
+    ) -> Iterator[Document]:
+        """Iterate over stored documents, optionally filtered and with their dense vectors."""
+        fields = [*_OUTPUT, schema.DENSE] if with_embeddings else _OUTPUT
+        for row in self._query(combine(compile_filter(filter, self.dialect), expr), fields, "read documents"):
             yield documents.from_row(row)
 
     def _query(self, where: str, fields: list[str], action: str) -> Iterator[dict[str, Any]]:

@@ -28,6 +28,8 @@ from milvus_model_adapters.store.sparse_route import SparseRoute
 from milvus_model_adapters.store.types import Hit
 
 OUTPUT_FIELDS = [schema.ID, schema.TEXT, schema.METADATA]
+TIE_MARGIN = 5
+"""Hits asked beyond those kept, so that equal scores at the cut rarely need a second search."""
 Vectors = npt.NDArray[np.float32]
 
 
@@ -111,6 +113,23 @@ class Searcher:
         ]
 
     def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
+        """Milvus's hits for each query, with every hit that ties with the ``limit``-th one.
+
+        Engines order equal scores differently; with the whole group of ties at the cut,
+        :func:`~milvus_model_adapters.store.assembly.route_hits` keeps the same hits everywhere.
+        """
+        asked = min(limit + TIE_MARGIN, MAX_TOP_K)
+        results = self._ask(data, field, asked, where, metric)
+        cut = [i for i, r in enumerate(results) if _tie_cut(r, limit, asked)]
+        while cut and asked < MAX_TOP_K:
+            asked = min(asked * 4, MAX_TOP_K)
+            again = self._ask([data[i] for i in cut], field, asked, where, metric)
+            for i, hits in zip(cut, again, strict=True):
+                results[i] = hits
+            cut = [i for i in cut if _tie_cut(results[i], limit, asked)]
+        return results
+
+    def _ask(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
         res = self.client.search(
             self.collection,
             data=data,
@@ -126,7 +145,7 @@ class Searcher:
         self, vectors: Vectors | None, limit: int, where: str, rows: assembly.Rows
     ) -> list[list[RouteHit]]:
         assert vectors is not None
-        return assembly.route_hits(self._search(list(vectors), schema.DENSE, limit, where, "IP"), rows)
+        return assembly.route_hits(self._search(list(vectors), schema.DENSE, limit, where, "IP"), rows, limit=limit)
 
     def _sparse_route(self, texts: list[str], limit: int, where: str, rows: assembly.Rows) -> list[list[RouteHit]]:
         with self._lock:
@@ -135,7 +154,8 @@ class Searcher:
         out: list[list[RouteHit]] = [[] for _ in texts]
         if asked:
             found = self._search([data[i] for i in asked], schema.SPARSE, limit, where, self.sparse.metric)
-            for i, hits in zip(asked, assembly.route_hits(found, rows, score=self.sparse.score), strict=True):
+            hits_by_query = assembly.route_hits(found, rows, limit=limit, score=self.sparse.score)
+            for i, hits in zip(asked, hits_by_query, strict=True):
                 out[i] = hits
         return out
 
@@ -144,24 +164,35 @@ class Searcher:
     ) -> list[list[Hit]]:
         assert vectors is not None
         with self._lock:
-            sparse = self.sparse.queries(texts)
-        metric = self.sparse.metric
-        requests = [
-            AnnSearchRequest(list(vectors), schema.DENSE, {"metric_type": "IP"}, plan.depth, expr=where or None),
-            AnnSearchRequest(
-                [q if q is not None else {} for q in sparse],
-                schema.SPARSE,
-                {"metric_type": metric},
-                plan.depth,
-                expr=where or None,
-            ),
-        ]
+            sparse = [q if q is not None else {} for q in self.sparse.queries(texts)]
         ranker = RRFRanker(p.ranker.k) if isinstance(p.ranker, RRF) else WeightedRanker(*p.ranker.weights)
-        # Every fused candidate comes back, so ties are broken as client fusion breaks them.
-        res = self.client.hybrid_search(
-            self.collection, requests, ranker, limit=min(2 * plan.depth, MAX_TOP_K), output_fields=OUTPUT_FIELDS
-        )
-        return assembly.server_hits(res, plan.keep)
+
+        def ask(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
+            requests = [
+                AnnSearchRequest(
+                    [vectors[i] for i in which], schema.DENSE, {"metric_type": "IP"}, plan.depth, expr=where or None
+                ),
+                AnnSearchRequest(
+                    [sparse[i] for i in which],
+                    schema.SPARSE,
+                    {"metric_type": self.sparse.metric},
+                    plan.depth,
+                    expr=where or None,
+                ),
+            ]
+            res = self.client.hybrid_search(self.collection, requests, ranker, limit=limit, output_fields=OUTPUT_FIELDS)
+            return [list(r) for r in res]
+
+        # Ties are broken by id, as client fusion breaks them: when equal fused scores reach past the
+        # hits asked for, ask again for every fused candidate.
+        every = min(2 * plan.depth, MAX_TOP_K)
+        asked = min(plan.keep + TIE_MARGIN, every)
+        results = ask(list(range(len(texts))), asked)
+        cut = [i for i, r in enumerate(results) if asked < every and _tie_cut(r, plan.keep, asked)]
+        if cut:
+            for i, hits in zip(cut, ask(cut, every), strict=True):
+                results[i] = hits
+        return assembly.server_hits(results, plan.keep)
 
     @staticmethod
     def _rerank(reranker: Reranker, query: str, hits: list[Hit], pool: int) -> list[Hit]:
@@ -189,3 +220,8 @@ class Searcher:
             ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
             out.append(assembly.reranked(top, ranking) + hits[pool:])
         return out
+
+
+def _tie_cut(hits: list[dict[str, Any]], limit: int, asked: int) -> bool:
+    """Whether hits beyond the ``asked`` ones could tie with the ``limit``-th of ``hits``."""
+    return len(hits) == asked > limit and hits[limit - 1]["distance"] == hits[-1]["distance"]

@@ -11,11 +11,12 @@ MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid")
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A stored document."""
+    """A stored document; ``embedding`` is its dense vector when it was asked for (or given to be written)."""
 
     id: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    embedding: list[float] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

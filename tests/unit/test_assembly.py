@@ -41,6 +41,13 @@ def test_route_hits_ranks_scores_and_rows() -> None:
     assert rows["b"]["text"] == "text b"
 
 
+def test_route_hits_rank_ties_by_id_and_cut_at_the_limit() -> None:
+    rows: assembly.Rows = {}
+    [route] = assembly.route_hits([raw(("d", 0.5), ("c", 0.9), ("b", 0.5), ("a", 0.5))], rows, limit=3)
+    assert [(h.id, h.rank) for h in route] == [("c", 1), ("a", 2), ("b", 3)]
+    assert set(rows) == {"a", "b", "c"}
+
+
 def test_build_hits_hybrid_keeps_every_route_score() -> None:
     rows: assembly.Rows = {}
     dense = assembly.route_hits([raw(("a", 0.9), ("b", 0.5))], rows)[0]
