@@ -61,3 +61,19 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     for row in rows:
         out.append("| " + " | ".join(f"{c:.4g}" if isinstance(c, float) else str(c) for c in row) + " |")
     return "\n".join(out)
+
+
+def filled_store(path: Path, size: int, n_queries: int) -> tuple[Any, list[str]]:
+    """A store at ``path`` holding ``size`` documents of :func:`repeated_corpus` with random vectors, and
+    ``n_queries`` questions whose query vectors its :class:`TableDense` serves (query encoding excluded)."""
+    from store_latency import TableDense
+
+    from milvus_model_adapters.store import HybridStore
+
+    dense = TableDense()
+    store = HybridStore(str(path), "bench", dense=dense)
+    store.add(repeated_corpus(size), ids=[str(i) for i in range(size)], batch_size=2000)
+    questions = [t.split(".")[0][:120] for t in shared_texts()[:n_queries]]
+    for q in questions:
+        dense.queries[q] = dense.encode_documents([q])[0]
+    return store, questions

@@ -17,8 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import repeated_corpus, shared_texts, table
-from store_latency import TableDense
+from _common import filled_store, table
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -35,12 +34,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="mma-adapters-"))
     try:
-        dense = TableDense()
-        store = HybridStore(str(workdir / "a.db"), "bench", dense=dense)
-        store.add(repeated_corpus(args.docs), ids=[str(i) for i in range(args.docs)], batch_size=2000)
-        questions = [t.split(".")[0][:120] for t in shared_texts()[: args.queries]]
-        for q in questions:
-            dense.queries[q] = dense.encode_documents([q])[0]
+        store, questions = filled_store(workdir / "a.db", args.docs, args.queries)
         from milvus_model_adapters.dense import DenseEncoder
 
         real = HybridStore(str(workdir / "a.db"), "bench", dense=DenseEncoder.default(), client=store.client)

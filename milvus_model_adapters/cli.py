@@ -65,7 +65,7 @@ _DELETE_BATCH = 1000
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """Search and print the hits."""
+    """Search and print the hits; several queries go to Milvus together (one call per route)."""
     from milvus_model_adapters.rerank.local import CosineReranker
 
     if not Path(args.db).exists() and "://" not in args.db:
@@ -80,18 +80,23 @@ def cmd_search(args: argparse.Namespace) -> int:
         options: dict[str, Any] = {"mode": args.mode, "filter": flt, "reranker": reranker}
         if args.ranker is not None:
             options["ranker"] = args.ranker
-        hits = store.search(args.query, args.k, **options)
+        results = store.search_many(args.query, args.k, **options)
     finally:
         store.close()
     if args.json:
-        print(json.dumps([{"id": h.id, "text": h.text, "metadata": h.metadata, **h.scores()} for h in hits], indent=2))
+        found = [[{"id": h.id, "text": h.text, "metadata": h.metadata, **h.scores()} for h in hits] for hits in results]
+        several = [{"query": q, "hits": hits} for q, hits in zip(args.query, found, strict=True)]
+        print(json.dumps(found[0] if len(found) == 1 else several, indent=2))
         return 0
-    if not hits:
-        print("no results")
-    for i, h in enumerate(hits, start=1):
-        extra = "  ".join(f"{k}={v:.4g}" for k, v in h.scores().items() if k != "score")
-        print(f"{i:>2}. [{h.score:.4f}] {h.metadata.get('source', h.id)}  {extra}")
-        print(f"    {_shorten(h.text, 200)}")
+    for query, hits in zip(args.query, results, strict=True):
+        if len(results) > 1:
+            print(f"Q: {query}")
+        if not hits:
+            print("no results")
+        for i, h in enumerate(hits, start=1):
+            extra = "  ".join(f"{k}={v:.4g}" for k, v in h.scores().items() if k != "score")
+            print(f"{i:>2}. [{h.score:.4f}] {h.metadata.get('source', h.id)}  {extra}")
+            print(f"    {_shorten(h.text, 200)}")
     return 0
 
 
@@ -260,9 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("search", help="search the index")
+    p = sub.add_parser("search", help="search the index (several queries: one Milvus call per route for all)")
     common(p)
-    p.add_argument("query")
+    p.add_argument("query", nargs="+")
     p.add_argument("--mode", choices=("dense", "sparse", "hybrid"), default="hybrid")
     p.add_argument("--ranker", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: weighted)")
     p.add_argument("-k", "--k", type=int, default=5)

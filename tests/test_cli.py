@@ -59,6 +59,12 @@ def test_index_search_and_idempotent_reindex(files: Path, tmp_path: Path, capsys
     assert code == 0 and "notes.jsonl#n2" in out and "engine" not in out
     code, out, _ = run(capsys, "search", "jet thrust", "--db", db, "--rerank", "-k", "2")
     assert code == 0 and "rerank_score" in out
+    code, out, _ = run(capsys, "search", "why do wings stall", "jet thrust", "--db", db, "--json", "-k", "2")
+    several = json.loads(out)
+    assert [s["query"] for s in several] == ["why do wings stall", "jet thrust"]
+    assert several[0]["hits"] == hits[:2]  # the same hits as one query at a time
+    code, out, _ = run(capsys, "search", "why do wings stall", "jet thrust", "--db", db)
+    assert code == 0 and "Q: jet thrust" in out
 
 
 def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

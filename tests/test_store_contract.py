@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +18,7 @@ from milvus_model_adapters import (
     StoreLockedError,
 )
 from milvus_model_adapters.dense import DenseEncoder
-from milvus_model_adapters.errors import FilterError
+from milvus_model_adapters.errors import DimensionMismatchError, FilterError
 from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import HybridStore, Weighted, content_id
 from milvus_model_adapters.store.connection import connect
@@ -175,6 +178,64 @@ def test_a_folder_of_other_files_is_not_taken_for_a_database(tmp_path: Path) -> 
     assert [p.name for p in folder.iterdir()] == ["readme.txt"]
 
 
+def test_a_port_that_listens_but_never_answers_is_waited_for_then_named() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts connections, never speaks gRPC
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(MilvusOperationError, match=r"waited 4 s; the port accepts connections"):
+            connect(f"http://127.0.0.1:{port}", token=None, db_name=None, timeout=1)
+    finally:
+        listener.close()
+
+
 def test_an_unreachable_server_is_one_error_naming_it() -> None:
     with pytest.raises(MilvusOperationError, match=r"cannot reach Milvus at http://127\.0\.0\.1:9 \(waited 1 s\)"):
         connect("http://127.0.0.1:9", token=None, db_name=None, timeout=1)
+
+
+def test_vectors_computed_elsewhere_are_stored_as_given(tmp_path: Path) -> None:
+    with HybridStore(str(tmp_path / "given.db"), dense=_Fixed()) as store:
+        with pytest.raises(DimensionMismatchError, match=r"embeddings\[1\] has 3 numbers"):
+            store.add(["a kettle", "a boiler"], ids=["k", "b"], embeddings=[[0.6, 0.8], [1.0, 0.0, 0.0]])
+        with pytest.raises(InvalidInputError, match="NaN or infinity"):
+            store.add(["a kettle"], embeddings=[[float("nan"), 0.0]])
+        assert store.count() == 0  # nothing of a refused call is written
+        store.add(
+            ["a kettle", "a boiler", "a kettle"], ids=["k", "b", "k"], embeddings=[[0.6, 0.8], [0.0, 1.0], [0.8, 0.6]]
+        )
+        stored = {d.id: d.embedding for d in store.documents(with_embeddings=True)}
+        assert stored.keys() == {"k", "b"}
+        assert stored["k"] == pytest.approx([0.8, 0.6]) and stored["b"] == pytest.approx([0.0, 1.0])  # the last "k"
+        assert store.search("kettle", 1, mode="dense")[0].id == "k"  # _Fixed's query [1, 0] is nearest to [0.8, 0.6]
+        assert all(d.embedding is None for d in store.documents())
+
+
+BLOCK_PKG_RESOURCES = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pkg_resources":
+            raise ModuleNotFoundError("No module named 'pkg_resources'")
+sys.meta_path.insert(0, Block())
+from milvus_model_adapters import HybridStore, MissingDependencyError
+from tests.fixed_dense import HashDense
+try:
+    HybridStore(sys.argv[1], dense=HashDense())
+except MissingDependencyError as error:
+    print("MISSING", error)
+"""
+
+
+def test_milvus_lite_2_5_without_pkg_resources_says_what_to_install(tmp_path: Path) -> None:
+    if lite_generation() >= 3:
+        pytest.skip("only Milvus Lite 2.5 imports pkg_resources")
+    db = tmp_path / "no_setuptools.db"
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCK_PKG_RESOURCES, str(db)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert "MISSING" in proc.stdout and "setuptools<81" in proc.stdout, proc.stderr[-2000:]
+    assert not db.exists()

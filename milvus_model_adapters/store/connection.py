@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from pymilvus import MilvusClient, MilvusException
 
@@ -38,6 +41,8 @@ def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
 
 CONNECT_TIMEOUT = 5.0
 """Seconds to wait for a Milvus server to answer before giving up."""
+BUSY_ATTEMPTS = 4
+"""Times to wait ``timeout`` for a server whose port accepts connections but which has not answered yet."""
 
 
 def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float = CONNECT_TIMEOUT) -> MilvusClient:
@@ -49,39 +54,82 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
         LiteGenerationError: If the path holds the other Milvus Lite generation's database, or no database.
         MissingDependencyError: If Milvus Lite (or, for 2.5, ``pkg_resources``) is missing.
         StoreLockedError: If another process holds the Milvus Lite file.
-        MilvusOperationError: If the database cannot be opened (a server that does not answer within
-            ``timeout`` seconds).
+        MilvusOperationError: If the database cannot be opened, or a server does not answer within
+            ``timeout`` seconds (up to :data:`BUSY_ATTEMPTS` times that while its port accepts connections).
     """
     kwargs: dict[str, Any] = {"uri": uri}
     if token:
         kwargs["token"] = token
     if db_name:
         kwargs["db_name"] = db_name
-    local = is_local_uri(uri)
-    if local:
+    if is_local_uri(uri):
         check_lite_path(uri)
+        client = _lite_client(kwargs, uri)
     else:
         kwargs["timeout"] = timeout
-    try:
-        client = MilvusClient(**kwargs)
-    except Exception as exc:  # pymilvus raises several types for a failed start or connection
-        text = shorten(str(getattr(exc, "message", "") or exc))
-        if not local:
-            raise MilvusOperationError(f"cannot reach Milvus at {uri} (waited {timeout:g} s): {text}") from None
-        if isinstance(exc, ImportError) and "pkg_resources" in text:
-            raise MissingDependencyError(
-                "Milvus Lite 2.5 imports pkg_resources, which setuptools 81 removed: "
-                "pip install 'setuptools<81' (the fast-lite extra pins it), or install Milvus Lite 3"
-            ) from None
-        if "lock" in text.lower() or "Open local milvus failed" in text:
-            raise StoreLockedError(
-                f"the Milvus Lite database {uri!r} is open in another process; Milvus Lite allows one process per "
-                "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
-            ) from None
-        raise MilvusOperationError(f"cannot open the Milvus Lite database {uri!r}: {text}") from None
+        client = _server_client(kwargs, uri, timeout)
     with _USERS_LOCK:
         _USERS[_alias(client)] = _USERS.get(_alias(client), 0) + 1
     return client
+
+
+def _lite_client(kwargs: dict[str, Any], uri: str) -> MilvusClient:
+    """A client of the Milvus Lite file ``uri``, with each way of failing told apart."""
+    try:
+        return MilvusClient(**kwargs)
+    except Exception as exc:  # pymilvus raises several types for a failed start
+        text = shorten(str(getattr(exc, "message", "") or exc))
+    broken = _lite_import_error()
+    if broken is not None:
+        if "pkg_resources" in broken:
+            raise MissingDependencyError(
+                "Milvus Lite 2.5 imports pkg_resources, which setuptools 81 removed: "
+                "pip install 'setuptools<81' (the fast-lite extra pins it), or install Milvus Lite 3"
+            )
+        raise MissingDependencyError(f"Milvus Lite is installed but cannot be imported: {broken}")
+    if "lock" in text.lower() or "Open local milvus failed" in text:
+        raise StoreLockedError(
+            f"the Milvus Lite database {uri!r} is open in another process; Milvus Lite allows one process per "
+            "file. Close it there, or serve the file with a Milvus server and connect by http:// address."
+        )
+    raise MilvusOperationError(f"cannot open the Milvus Lite database {uri!r}: {text}")
+
+
+def _server_client(kwargs: dict[str, Any], uri: str, timeout: float) -> MilvusClient:
+    """A client of the server at ``uri``, waiting longer for one that listens but has not answered yet.
+
+    A busy server (Milvus Lite 3 serves from one Python process) accepts connections before it answers;
+    one that refuses them fails after the first ``timeout``.
+    """
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            return MilvusClient(**kwargs)
+        except Exception as exc:  # pymilvus raises several types for a failed connection
+            text = shorten(str(getattr(exc, "message", "") or exc))
+            listening = _listening(uri)
+            if not listening or attempt == BUSY_ATTEMPTS:
+                waited = f"waited {timeout * attempt:g} s" + ("; the port accepts connections" if listening else "")
+                raise MilvusOperationError(f"cannot reach Milvus at {uri} ({waited}): {text}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _listening(uri: str) -> bool:
+    """Whether something accepts TCP connections at the host and port of ``uri``."""
+    parsed = urlsplit(uri if "://" in uri else f"tcp://{uri}")
+    try:
+        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 19530), timeout=1.0):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def _lite_import_error() -> str | None:
+    """Why ``milvus_lite`` cannot be imported (pymilvus reports any such failure as "not installed"), or None."""
+    try:
+        importlib.import_module("milvus_lite")
+    except ImportError as exc:
+        return shorten(str(exc))
+    return None
 
 
 def disconnect(client: MilvusClient, uri: str) -> None:
