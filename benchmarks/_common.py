@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,17 +66,24 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
-def filled_store(path: Path, size: int, n_queries: int) -> tuple[Any, list[str]]:
-    """A store at ``path`` holding ``size`` documents of :func:`repeated_corpus` with random vectors, and
-    ``n_queries`` questions whose query vectors its :class:`TableDense` serves (query encoding excluded)."""
+@contextmanager
+def filled_store(size: int, n_queries: int) -> Iterator[tuple[Any, list[str]]]:
+    """A store in a temporary folder holding ``size`` documents of :func:`repeated_corpus` with random
+    vectors, and ``n_queries`` questions whose query vectors its :class:`TableDense` serves (query encoding
+    excluded); the folder is removed afterwards."""
     from store_latency import TableDense
 
     from milvus_model_adapters.store import HybridStore
 
-    dense = TableDense()
-    store = HybridStore(str(path), "bench", dense=dense)
-    store.add(repeated_corpus(size), ids=[str(i) for i in range(size)], batch_size=2000)
-    questions = [t.split(".")[0][:120] for t in shared_texts()[:n_queries]]
-    for q in questions:
-        dense.queries[q] = dense.encode_documents([q])[0]
-    return store, questions
+    workdir = Path(tempfile.mkdtemp(prefix="mma-bench-"))
+    try:
+        dense = TableDense()
+        store = HybridStore(str(workdir / "bench.db"), "bench", dense=dense)
+        store.add(repeated_corpus(size), ids=[str(i) for i in range(size)], batch_size=2000)
+        questions = [t.split(".")[0][:120] for t in shared_texts()[:n_queries]]
+        for q in questions:
+            dense.queries[q] = dense.encode_documents([q])[0]
+        yield store, questions
+        store.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from _common import filled_store, table
 
@@ -32,12 +29,10 @@ def main() -> None:
     from milvus_model_adapters.llama_index import MilvusHybridRetriever as LlamaIndexRetriever
     from milvus_model_adapters.store import HybridStore
 
-    workdir = Path(tempfile.mkdtemp(prefix="mma-adapters-"))
-    try:
-        store, questions = filled_store(workdir / "a.db", args.docs, args.queries)
+    with filled_store(args.docs, args.queries) as (store, questions):
         from milvus_model_adapters.dense import DenseEncoder
 
-        real = HybridStore(str(workdir / "a.db"), "bench", dense=DenseEncoder.default(), client=store.client)
+        real = HybridStore(store.uri, "bench", dense=DenseEncoder.default(), client=store.client)
         rows = []
         for label, target in (("search only", store), ("with MiniLM query encoding", real)):
             lc = LangChainRetriever(store=target, k=10, fetch_k=50)
@@ -60,10 +55,7 @@ def main() -> None:
             rows += [
                 [label, name, statistics.median(t) * 1000, statistics.median(t) / core] for name, t in times.items()
             ]
-        print(table(["queries", f"path (hybrid, k=10, {args.docs} docs)", "p50 ms", "relative to core"], rows))
-        store.close()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    print(table(["queries", f"path (hybrid, k=10, {args.docs} docs)", "p50 ms", "relative to core"], rows))
 
 
 if __name__ == "__main__":

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 from _common import filled_store, table
 
@@ -30,9 +27,7 @@ def main() -> None:
 
     from milvus_model_adapters.store.lite_files import lite_version
 
-    workdir = Path(tempfile.mkdtemp(prefix="mma-batch-"))
-    try:
-        store, questions = filled_store(workdir / "b.db", args.size, args.queries)
+    with filled_store(args.size, args.queries) as (store, questions):
         store.search_many(questions[:5], 10)  # warm up
         rows = []
         for mode in ("dense", "sparse", "hybrid"):
@@ -48,22 +43,19 @@ def main() -> None:
                 runs.append((time.perf_counter() - start) / len(questions) * 1000)
             one, many = min(runs[0::2]), min(runs[1::2])
             rows.append([lite_version(), f"{args.size:,}", mode, f"{one:.1f}", f"{many:.1f}", f"{one / many:.1f}"])
-        store.close()
-        print(
-            table(
-                [
-                    "milvus-lite",
-                    "docs",
-                    "mode",
-                    "one call per query ms/query",
-                    f"batches of {args.batch} ms/query",
-                    "speed-up",
-                ],
-                rows,
-            )
+    print(
+        table(
+            [
+                "milvus-lite",
+                "docs",
+                "mode",
+                "one call per query ms/query",
+                f"batches of {args.batch} ms/query",
+                "speed-up",
+            ],
+            rows,
         )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    )
 
 
 if __name__ == "__main__":
