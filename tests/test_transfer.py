@@ -250,3 +250,18 @@ def test_this_generation_runs_the_peer_too(tmp_path: Path) -> None:
         json.loads(run_peer(sys.executable, "search", str(tmp_path / "p.db"))).keys()
         == peer.search(str(tmp_path / "p.db")).keys()
     )
+
+
+def test_a_collection_with_milvus_bm25_moves_too(tmp_path: Path) -> None:
+    texts, metas, ids = peer.corpus()
+    source, target, dump = tmp_path / "builtin.db", tmp_path / "copy.db", tmp_path / "dump.jsonl"
+    with HybridStore(str(source), dense=HashDense(), sparse="builtin") as store:
+        store.add(texts, metadatas=metas, ids=ids)
+        before = {q: [(h.id, h.score) for h in store.search(q, 5, mode="sparse")] for q in peer.QUERIES}
+    with open(dump, "w", encoding="utf-8") as out:
+        export_database(str(source), out)
+    assert json.loads(dump.read_text(encoding="utf-8").splitlines()[0])["sparse"]["kind"] == "builtin"
+    import_collection(dump, str(target), dense=HashDense())
+    with HybridStore(str(target), dense=HashDense(), sparse="builtin") as store:
+        after = {q: [(h.id, h.score) for h in store.search(q, 5, mode="sparse")] for q in peer.QUERIES}
+    assert_same_results(before, after)
