@@ -239,3 +239,35 @@ def test_milvus_lite_2_5_without_pkg_resources_says_what_to_install(tmp_path: Pa
     )
     assert "MISSING" in proc.stdout and "setuptools<81" in proc.stdout, proc.stderr[-2000:]
     assert not db.exists()
+
+
+def test_search_by_vector_is_the_dense_search_of_that_vector(filled_store: HybridStore) -> None:
+    query = "Where does Milvus Lite keep its vectors?"
+    vector = filled_store.dense.encode_queries([query])[0]
+    by_text = [(h.id, h.score) for h in filled_store.search(query, 4, mode="dense")]
+    by_vector = [(h.id, h.score) for h in filled_store.search_by_vector(list(vector), 4, mode="hybrid")]
+    assert [i for i, _ in by_vector] == [i for i, _ in by_text]
+    assert [s for _, s in by_vector] == pytest.approx([s for _, s in by_text], abs=1e-5)
+    assert [h.id for h in filled_store.search_by_vector(list(vector), 4, filter={"topic": "other"})][
+        0
+    ] == "doc6" or all(
+        h.metadata["topic"] == "other"
+        for h in filled_store.search_by_vector(list(vector), 4, filter={"topic": "other"})
+    )
+    with pytest.raises(DimensionMismatchError):
+        filled_store.search_by_vector([0.1, 0.2], 3)
+
+
+def test_mmr_search_diversifies_the_candidates_by_their_stored_vectors(store: HybridStore) -> None:
+    twins = ["Milvus Lite stores vectors in a local file."] * 3
+    others = ["Milvus servers scale out over many machines.", "Kettles need descaling every month."]
+    store.add(twins + others, ids=["t1", "t2", "t3", "server", "kettle"])
+    plain = [h.id for h in store.search("Milvus Lite local vector file", 3, mode="dense")]
+    assert plain == ["t1", "t2", "t3"]
+    diverse = store.mmr_search("Milvus Lite local vector file", 3, candidates=5, lambda_mult=0.5, mode="dense")
+    assert diverse[0].id == "t1" and len({h.text for h in diverse}) == 3  # one twin, then other documents
+    assert [h.id for h in store.mmr_search("Milvus Lite local vector file", 3, candidates=5, lambda_mult=1.0)] == plain
+    vector = list(store.dense.encode_queries(["Milvus Lite local vector file"])[0])
+    assert [h.id for h in store.mmr_search(vector, 3, candidates=5)] == [h.id for h in diverse]
+    with pytest.raises(InvalidInputError, match="lambda_mult in"):
+        store.mmr_search("x", 2, lambda_mult=1.5)

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, model_validator
 
+from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.params import OPTION_NAMES, SearchParams
+from milvus_model_adapters.store.params import MAX_TOP_K, OPTION_NAMES, SearchParams
+from milvus_model_adapters.store.relevance import relevance_function
 from milvus_model_adapters.store.types import Hit
 
 DEFAULT_PARAMS = SearchParams(k=4)
 """LangChain's customary four documents per query; every other setting is the core's default."""
 
 
-def hit_to_document(hit: Hit) -> Document:
-    """A LangChain document for a hit: its id, text and metadata, plus its scores and ranks."""
-    return Document(page_content=hit.text, metadata={**hit.metadata, **hit.scores()}, id=hit.id)
+SearchType = Literal["similarity", "mmr", "similarity_score_threshold"]
+
+
+def hit_to_document(hit: Hit, relevance: float | None = None) -> Document:
+    """A LangChain document for a hit: its id, text and metadata, plus its scores, ranks and relevance."""
+    extra = {} if relevance is None else {"relevance": relevance}
+    return Document(page_content=hit.text, metadata={**hit.metadata, **hit.scores(), **extra}, id=hit.id)
 
 
 class MilvusHybridRetriever(BaseRetriever):
@@ -31,6 +38,11 @@ class MilvusHybridRetriever(BaseRetriever):
     :class:`~milvus_model_adapters.store.SearchParams`) are given at construction,
     ``MilvusHybridRetriever(store=store, k=3, mode="dense")``, and can be overridden per call,
     ``retriever.invoke("question", k=3, filter={"source": "a.md"})``.
+
+    ``search_type="mmr"`` picks the ``k`` hits by maximal marginal relevance among ``mmr_fetch_k``
+    candidates (their stored dense vectors, ``lambda_mult``); ``"similarity_score_threshold"`` keeps
+    the hits whose ``relevance`` (in [0, 1], see :mod:`milvus_model_adapters.store.relevance`) is at
+    least ``score_threshold``. Every document's metadata holds its ``relevance``.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -38,6 +50,20 @@ class MilvusHybridRetriever(BaseRetriever):
     store: HybridStore
     search_params: SearchParams = Field(default=DEFAULT_PARAMS)
     """The search settings of every call."""
+    search_type: SearchType = "similarity"
+    """``similarity``, ``mmr`` or ``similarity_score_threshold``."""
+    mmr_fetch_k: int = Field(default=20, ge=1, le=MAX_TOP_K)
+    """Candidates maximal marginal relevance chooses from."""
+    lambda_mult: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Maximal marginal relevance: 1 for similarity to the query alone, 0 for diversity alone."""
+    score_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Least relevance a document needs (``similarity_score_threshold``)."""
+
+    @model_validator(mode="after")
+    def _threshold_given(self) -> MilvusHybridRetriever:
+        if (self.search_type == "similarity_score_threshold") != (self.score_threshold is not None):
+            raise InvalidInputError("score_threshold is given exactly with search_type='similarity_score_threshold'")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -52,11 +78,23 @@ class MilvusHybridRetriever(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        hits = self.store.search(query, params=self.search_params.replace(**kwargs))
-        return [hit_to_document(h) for h in hits]
+        return self._documents(query, kwargs)
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        hits = await self.store.asearch(query, params=self.search_params.replace(**kwargs))
-        return [hit_to_document(h) for h in hits]
+        return await asyncio.to_thread(self._documents, query, kwargs)
+
+    def _documents(self, query: str, options: dict[str, Any]) -> list[Document]:
+        params = self.search_params.replace(**options)
+        if self.search_type == "mmr":
+            hits = self.store.mmr_search(
+                query, params=params, candidates=self.mmr_fetch_k, lambda_mult=self.lambda_mult
+            )
+        else:
+            hits = self.store.search(query, params=params)
+        relevance = relevance_function(params)
+        docs = [hit_to_document(h, relevance(h.score)) for h in hits]
+        if self.score_threshold is not None:
+            docs = [d for d in docs if d.metadata["relevance"] >= self.score_threshold]
+        return docs

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from langchain_core.documents import Document
@@ -14,10 +15,11 @@ from milvus_model_adapters.langchain.embeddings import as_dense_encoder
 from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.params import SearchParams
-from milvus_model_adapters.store.types import MODES, SearchMode
+from milvus_model_adapters.store.relevance import relevance_function
+from milvus_model_adapters.store.types import MODES, Hit, SearchMode
 
-SEARCH_TYPES = ("similarity", *MODES)
-"""``as_retriever(search_type=...)`` values: ``similarity`` (the store's mode), or a mode by name."""
+SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *MODES)
+"""``as_retriever(search_type=...)`` values: LangChain's three, or a search mode by name."""
 
 
 class MilvusHybridVectorStore(VectorStore):
@@ -97,6 +99,10 @@ class MilvusHybridVectorStore(VectorStore):
         """Documents by id; unknown ids are skipped."""
         return [Document(page_content=d.text, metadata=d.metadata, id=d.id) for d in self.store.get(list(ids))]
 
+    async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        """:meth:`get_by_ids` in a worker thread."""
+        return await asyncio.to_thread(self.get_by_ids, ids)
+
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
         """The ``k`` best documents for ``query``."""
         return [doc for doc, _ in self.similarity_search_with_score(query, k, **kwargs)]
@@ -104,16 +110,55 @@ class MilvusHybridVectorStore(VectorStore):
     def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
         """The ``k`` best documents with the score they are ranked by."""
         hits = self.store.search(query, params=self.search_params.replace(k=k, **kwargs))
-        return [(Document(page_content=h.text, metadata=h.metadata, id=h.id), h.score) for h in hits]
+        return [(_document(h), h.score) for h in hits]
+
+    def _similarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """The ``k`` best documents with their relevance in [0, 1] (:mod:`milvus_model_adapters.store.relevance`)."""
+        params = self.search_params.replace(k=k, **kwargs)
+        relevance = relevance_function(params)
+        return [(_document(h), relevance(h.score)) for h in self.store.search(query, params=params)]
+
+    def _select_relevance_score_fn(self) -> Callable[[float], float]:
+        """Relevance in [0, 1] from the score of a search with this store's default settings."""
+        return relevance_function(self.search_params)
+
+    def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
+        """The ``k`` documents nearest to a query vector computed with this store's model (dense search)."""
+        params = self.search_params.replace(k=k, **kwargs)
+        return [_document(h) for h in self.store.search_by_vector(embedding, params=params)]
+
+    def max_marginal_relevance_search(
+        self, query: str, k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
+    ) -> list[Document]:
+        """``k`` documents picked by maximal marginal relevance among the ``fetch_k`` best of a search.
+
+        The search runs in the store's mode (hybrid by default; ``mode=`` changes it); diversity is
+        measured on the stored dense vectors, so nothing is encoded again.
+        """
+        params = self.search_params.replace(k=k, **kwargs)
+        hits = self.store.mmr_search(query, params=params, candidates=fetch_k, lambda_mult=lambda_mult)
+        return [_document(h) for h in hits]
+
+    def max_marginal_relevance_search_by_vector(
+        self, embedding: list[float], k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
+    ) -> list[Document]:
+        """:meth:`max_marginal_relevance_search` from a query vector (the candidates come from a dense search)."""
+        params = self.search_params.replace(k=k, **kwargs)
+        hits = self.store.mmr_search(embedding, params=params, candidates=fetch_k, lambda_mult=lambda_mult)
+        return [_document(h) for h in hits]
 
     def as_retriever(self, **kwargs: Any) -> MilvusHybridRetriever:  # type: ignore[override]
         """A :class:`MilvusHybridRetriever` over this store.
 
         Args:
-            **kwargs: ``search_type`` (``"similarity"``, or a mode: ``"dense"``, ``"sparse"``,
-                ``"hybrid"``), ``search_kwargs`` (any :class:`~milvus_model_adapters.store.SearchParams`
-                option: ``k``, ``filter``, ``ranker``, ``fusion``, ...), and retriever fields (``tags``,
-                ``metadata``).
+            **kwargs: ``search_type``: ``"similarity"``, ``"mmr"`` (``search_kwargs`` may hold
+                ``fetch_k``, the candidates MMR chooses from, and ``lambda_mult``),
+                ``"similarity_score_threshold"`` (``search_kwargs`` must hold ``score_threshold``, a
+                relevance in [0, 1]), or a mode: ``"dense"``, ``"sparse"``, ``"hybrid"``;
+                ``search_kwargs``: any :class:`~milvus_model_adapters.store.SearchParams` option (``k``,
+                ``filter``, ``ranker``, ``fusion``, ...); and retriever fields (``tags``, ``metadata``).
 
         Raises:
             InvalidInputError: On an unknown search type or search option.
@@ -121,11 +166,22 @@ class MilvusHybridVectorStore(VectorStore):
         search_type = kwargs.pop("search_type", "similarity")
         if search_type not in SEARCH_TYPES:
             raise InvalidInputError(f"unknown search_type {search_type!r}; use one of {', '.join(SEARCH_TYPES)}")
-        params = SearchParams.from_mapping(kwargs.pop("search_kwargs", None), self.search_params)
-        if search_type != "similarity":
+        options = dict(kwargs.pop("search_kwargs", None) or {})
+        fields: dict[str, Any] = {}
+        if search_type == "mmr":
+            fields = {"search_type": "mmr", "mmr_fetch_k": options.pop("fetch_k", 20)}
+            fields["lambda_mult"] = options.pop("lambda_mult", 0.5)
+        elif search_type == "similarity_score_threshold":
+            if "score_threshold" not in options:
+                raise InvalidInputError(
+                    "search_type='similarity_score_threshold' needs search_kwargs['score_threshold']"
+                )
+            fields = {"search_type": search_type, "score_threshold": options.pop("score_threshold")}
+        params = SearchParams.from_mapping(options, self.search_params)
+        if search_type in MODES:
             params = params.replace(mode=search_type)
         tags = list(kwargs.pop("tags", None) or []) + ["MilvusHybridVectorStore"]
-        return MilvusHybridRetriever(store=self.store, search_params=params, tags=tags, **kwargs)
+        return MilvusHybridRetriever(store=self.store, search_params=params, tags=tags, **fields, **kwargs)
 
     @classmethod
     def from_texts(
@@ -155,3 +211,7 @@ class MilvusHybridVectorStore(VectorStore):
             ids=[None if d.id is None else str(d.id) for d in documents],
             **kwargs,
         )
+
+
+def _document(hit: Hit) -> Document:
+    return Document(page_content=hit.text, metadata=hit.metadata, id=hit.id)

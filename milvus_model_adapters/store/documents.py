@@ -95,6 +95,14 @@ def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | No
     return out
 
 
+def query_vectors(vectors: Any, dim: int) -> Any:
+    """Query vectors as a float32 matrix, if each is ``dim`` finite numbers."""
+    import numpy as np
+
+    checked = check_embeddings(vectors, len(vectors), dim)
+    return np.asarray(checked, dtype=np.float32)
+
+
 def check_metadata(meta: Any, i: int) -> dict[str, Any]:
     """``meta`` as a dict, if it is a JSON object Milvus can store exactly."""
     if meta is None:

@@ -13,24 +13,24 @@ from pymilvus import MilvusClient
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters._validate import check_positive_int, check_texts
 from milvus_model_adapters.analyzer import TextAnalyzer
-from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import documents, expressions, schema
-from milvus_model_adapters.store.bm25_route import ClientBM25
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
 from milvus_model_adapters.store.expressions import literal
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter
-from milvus_model_adapters.store.params import SearchOptions, SearchParams
+from milvus_model_adapters.store.params import MAX_TOP_K, SearchOptions, SearchParams
 from milvus_model_adapters.store.search import Searcher
 from milvus_model_adapters.store.sparse_route import SparseRoute, sparse_route
 from milvus_model_adapters.store.types import Document, Hit
+from milvus_model_adapters.store.upkeep import BM25Upkeep
 
 SparseSource = Literal["bm25", "builtin"]
 _OUTPUT = [schema.ID, schema.TEXT, schema.METADATA]
 
 
-class HybridStore:
+class HybridStore(BM25Upkeep):
     """Documents with dense and sparse (BM25) vectors in one Milvus collection, searched by either or both.
 
     ``uri`` decides where the collection lives: a file path opens Milvus Lite (embedded), an
@@ -112,41 +112,8 @@ class HybridStore:
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):
-            self._open()
-
-    def _open(self) -> None:
-        builtin = self.sparse.builtin_function
-        if self.client.has_collection(self.collection):
-            schema.check_schema(
-                self.client.describe_collection(self.collection),
-                name=self.collection,
-                dim=self.dense.dim,
-                builtin_bm25=builtin,
-            )
-            self.sparse.check_existing()
-        else:
-            self.client.create_collection(
-                self.collection,
-                schema=schema.build_schema(
-                    self.client, dim=self.dense.dim, builtin_bm25=builtin, analyzer_params=self.sparse.analyzer_params
-                ),
-                index_params=schema.build_index_params(
-                    self.client, builtin_bm25=builtin, dense_index=self._dense_index
-                ),
-            )
-            self.sparse.create()
-        self.client.load_collection(self.collection)
-        self.sparse.open(self.count())
-
-    @property
-    def bm25(self) -> BM25Encoder | None:
-        """The client-side BM25 encoder, or ``None`` when Milvus computes the sparse vectors."""
-        return self.sparse.encoder if isinstance(self.sparse, ClientBM25) else None
-
-    @property
-    def recounted_bm25(self) -> bool:
-        """Whether opening found an interrupted write and recounted the BM25 statistics."""
-        return bool(getattr(self.sparse, "recounted", False))
+            schema.open_collection(self.client, collection, self.dense.dim, self.sparse, self._dense_index)
+            self.sparse.open(self.count())
 
     def drop(self) -> None:
         """Delete the collection, what its sparse source keeps beside it, and all their data."""
@@ -336,9 +303,7 @@ class HybridStore:
     ) -> list[list[Hit]]:
         """:meth:`search` for several queries, with one Milvus call per route for all of them."""
         texts = check_texts(queries, what="queries")
-        if k is not None:
-            options["k"] = k
-        return self._searcher.run(texts, (params if params is not None else self.search_params).replace(**options))
+        return self._searcher.run(texts, self._params(k, params, options))
 
     async def asearch_many(
         self,
@@ -352,43 +317,67 @@ class HybridStore:
         """:meth:`search_many` in a worker thread."""
         return await asyncio.to_thread(self.search_many, queries, k, params=params, **options)
 
-    # ------------------------------------------------------------------ statistics
-    def bm25_stats(self) -> dict[str, float | int]:
-        """Corpus size, vocabulary size and average document length of client-side BM25.
+    def search_by_vector(
+        self,
+        vector: Sequence[float],
+        k: int | None = None,
+        /,
+        *,
+        params: SearchParams | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> list[Hit]:
+        """Dense search with a query vector computed elsewhere with the store's model (``mode`` is dense).
 
         Raises:
-            InvalidInputError: If Milvus computes the sparse vectors (its statistics live in Milvus).
+            DimensionMismatchError: If ``vector`` does not have the collection's dimension.
+            InvalidInputError: On a reranker other than the store model's :class:`CosineReranker`, which
+                would need the query text.
         """
-        return self.sparse.stats()
+        p = self._params(k, params, options).replace(mode="dense")
+        vectors = documents.query_vectors([vector], self.dense.dim)
+        if p.reranker is not None and not (
+            isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense)
+        ):
+            raise InvalidInputError("search_by_vector can only rerank with the store model's CosineReranker")
+        return self._searcher.run([""], p, vectors)[0]
 
-    def recount_bm25(self) -> None:
-        """Count the BM25 statistics again from the stored texts, replacing every stored delta.
+    def mmr_search(
+        self,
+        query: str | Sequence[float],
+        k: int | None = None,
+        /,
+        *,
+        candidates: int = 20,
+        lambda_mult: float = 0.5,
+        params: SearchParams | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> list[Hit]:
+        """``k`` hits picked by maximal marginal relevance among the ``candidates`` best of a search.
 
-        Opening a Milvus Lite file does this by itself after an interrupted write. On a served
-        database, run it after a writer was killed mid-write, while no other process writes.
+        Args:
+            query: The question, or a query vector (then the candidates come from a dense search).
+            k: Hits to return.
+            candidates: Hits of the search (in its mode) that MMR chooses from, by their stored vectors.
+            lambda_mult: 1 ranks by similarity to the query alone, 0 by diversity alone.
+            params: The search settings (:attr:`search_params` if ``None``).
+            **options: Settings that override ``params``.
 
         Raises:
-            InvalidInputError: If Milvus computes the sparse vectors.
+            InvalidInputError: On ``candidates`` outside [1, 16384] or ``lambda_mult`` outside [0, 1].
         """
-        with self._lock, milvus_errors("recount BM25 statistics"):
-            self.sparse.recount()
+        p = self._params(k, params, options)
+        candidates = check_positive_int(candidates, what="candidates")
+        if candidates > MAX_TOP_K or not 0.0 <= lambda_mult <= 1.0:
+            raise InvalidInputError(f"candidates must be <= {MAX_TOP_K} and lambda_mult in [0, 1]")
+        if isinstance(query, str):
+            return self._searcher.mmr(check_texts([query], what="queries"), p, candidates, float(lambda_mult))[0]
+        vectors = documents.query_vectors([query], self.dense.dim)
+        return self._searcher.mmr([""], p.replace(mode="dense"), candidates, float(lambda_mult), vectors)[0]
 
-    def refresh_bm25(self, *, batch_size: int = 500, show_progress: bool = False) -> int:
-        """Re-encode every stored sparse vector at the current average document length.
-
-        IDF is always current (it is applied to the query), but each document's length
-        normalisation uses the average length at the time it was written. After the corpus has
-        grown or changed a lot, this brings every document to the current average, so scores equal
-        those of a BM25 fitted on the whole corpus at once. Dense vectors are not recomputed.
-
-        Returns:
-            Number of documents re-encoded.
-        """
-        batch_size = check_positive_int(batch_size, what="batch_size")
-        with self._lock, milvus_errors("re-encode BM25 vectors"):
-            done = self.sparse.refresh(batch_size=batch_size, show_progress=show_progress)
-            self.client.flush(self.collection)
-        return done
+    def _params(self, k: int | None, params: SearchParams | None, options: SearchOptions) -> SearchParams:
+        if k is not None:
+            options["k"] = k
+        return (params if params is not None else self.search_params).replace(**options)
 
     def __repr__(self) -> str:
         return (

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from milvus_model_adapters.errors import SchemaMismatchError
+
+if TYPE_CHECKING:
+    from milvus_model_adapters.store.sparse_route import SparseRoute
 
 ID = "id"
 TEXT = "text"
@@ -96,3 +99,25 @@ def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm
             f"collection {name!r} exists with a different schema: {'; '.join(problems)}. "
             "Use another collection name, or pass drop_existing=True to delete it and its data."
         )
+
+
+def open_collection(
+    client: MilvusClient, name: str, dim: int, sparse: SparseRoute, dense_index: dict[str, Any]
+) -> None:
+    """Check an existing collection against this schema, or create it; then load it.
+
+    Raises:
+        SchemaMismatchError: If the collection exists with another schema or dimension.
+    """
+    builtin = sparse.builtin_function
+    if client.has_collection(name):
+        check_schema(client.describe_collection(name), name=name, dim=dim, builtin_bm25=builtin)
+        sparse.check_existing()
+    else:
+        client.create_collection(
+            name,
+            schema=build_schema(client, dim=dim, builtin_bm25=builtin, analyzer_params=sparse.analyzer_params),
+            index_params=build_index_params(client, builtin_bm25=builtin, dense_index=dense_index),
+        )
+        sparse.create()
+    client.load_collection(name)

@@ -23,6 +23,7 @@ from milvus_model_adapters.store.connection import milvus_errors
 from milvus_model_adapters.store.expressions import Dialect
 from milvus_model_adapters.store.filters import combine, compile_filter
 from milvus_model_adapters.store.fusion import RRF, RouteHit
+from milvus_model_adapters.store.mmr import mmr_select
 from milvus_model_adapters.store.params import MAX_TOP_K, SearchParams
 from milvus_model_adapters.store.sparse_route import SparseRoute
 from milvus_model_adapters.store.types import Hit
@@ -54,12 +55,13 @@ class Searcher:
         self.dialect = dialect
         self._pool: ThreadPoolExecutor | None = None
 
-    def run(self, texts: list[str], p: SearchParams) -> list[list[Hit]]:
-        """The hits of each query, best first, at most ``p.k`` each."""
+    def run(self, texts: list[str], p: SearchParams, vectors: Vectors | None = None) -> list[list[Hit]]:
+        """The hits of each query, best first, at most ``p.k`` each (``vectors``: dense query vectors, if known)."""
         where = combine(compile_filter(p.filter, self.dialect), p.expr)
         plan = assembly.plan(p)
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
-        vectors = self._query_vectors(texts) if p.mode != "sparse" or cosine is not None else None
+        if vectors is None and (p.mode != "sparse" or cosine is not None):
+            vectors = self._query_vectors(texts)
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
                 results = self._server_hybrid(texts, vectors, plan, p, where)
@@ -72,6 +74,30 @@ class Searcher:
                     pairs = zip(texts, results, strict=True)
                     results = [self._rerank(p.reranker, q, hits, plan.pool) for q, hits in pairs]
         return [hits[: p.k] for hits in results]
+
+    def mmr(
+        self, texts: list[str], p: SearchParams, candidates: int, lambda_mult: float, vectors: Vectors | None = None
+    ) -> list[list[Hit]]:
+        """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best."""
+        if vectors is None:
+            vectors = self._query_vectors(texts)
+        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors)
+        stored = self._stored_vectors([h.id for hits in found for h in hits])
+        out = []
+        for query_vector, hits in zip(vectors, found, strict=True):
+            kept = [h for h in hits if h.id in stored]
+            picked = mmr_select(query_vector, [stored[h.id] for h in kept], p.k, lambda_mult)
+            out.append([kept[i] for i in picked])
+        return out
+
+    def _stored_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """The stored dense vector of each of ``ids`` that exists."""
+        keys = list(dict.fromkeys(ids))
+        if not keys:
+            return {}
+        with milvus_errors("read stored vectors"):
+            rows = self.client.get(self.collection, ids=keys, output_fields=[schema.ID, schema.DENSE])
+        return {r[schema.ID]: r[schema.DENSE] for r in rows}
 
     def close(self) -> None:
         """Stop the worker threads."""
@@ -203,13 +229,9 @@ class Searcher:
 
     def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> list[list[Hit]]:
         """Cosine reranking from the dense vectors the store holds: nothing is encoded again."""
-        ids = list({h.id: None for hits in results for h in hits[:pool]})
-        if not ids:
+        stored = self._stored_vectors([h.id for hits in results for h in hits[:pool]])
+        if not stored:
             return results
-        stored = {
-            r[schema.ID]: r[schema.DENSE]
-            for r in self.client.get(self.collection, ids=ids, output_fields=[schema.ID, schema.DENSE])
-        }
         out = []
         for query_vector, hits in zip(vectors, results, strict=True):
             top = [h for h in hits[:pool] if h.id in stored]
