@@ -127,7 +127,9 @@ def latency(size: int, n_queries: int, workdir: Path) -> dict[str, Any]:
             timings[name][0].append(t1 - t0)
             timings[name][1].append(t2 - t1)
     store.close()
-    disk = sum(f.stat().st_size for f in db.parent.rglob("*") if f.is_file() and f.name.startswith(db.name))
+    # Milvus Lite 2.5 keeps a file (and files named after it), Milvus Lite 3 a folder.
+    files = db.rglob("*") if db.is_dir() else (f for f in db.parent.iterdir() if f.name.startswith(db.name))
+    disk = sum(f.stat().st_size for f in files if f.is_file())
     return {
         "size": size,
         "ingest_s": ingest_s,
