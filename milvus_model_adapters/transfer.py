@@ -73,9 +73,10 @@ def export_database(
             names = client.list_collections()
             if collection not in names:
                 raise InvalidInputError(f"no collection {collection!r} in {target}; it holds {sorted(names)}")
-            fields = {f["name"]: f for f in client.describe_collection(collection).get("fields", [])}
+            description = client.describe_collection(collection)
+        fields = {f["name"]: f for f in description.get("fields", [])}
         dim = int(fields.get(schema.DENSE, {}).get("params", {}).get("dim", 0))
-        builtin = bool(fields.get(schema.SPARSE, {}).get("is_function_output"))
+        builtin = schema.has_builtin_bm25(description)
         analyzer = fields.get(schema.TEXT, {}).get("params", {}).get("analyzer_params")
         sparse: SparseRoute = (
             BuiltinBM25(json.loads(analyzer) if isinstance(analyzer, str) else analyzer) if builtin else ClientBM25()

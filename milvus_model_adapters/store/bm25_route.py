@@ -78,12 +78,11 @@ class ClientBM25(SparseRoute):
         Raises:
             InvalidInputError: If a setting is missing or invalid.
         """
+        route = cls()
         try:
-            encoder = _encoder_from_settings(settings, BM25Encoder(Analyzer()))
+            route.encoder = _encoder_from_settings(settings, route.encoder)
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInputError(f"invalid BM25 settings {settings!r}: {exc}") from None
-        route = cls(encoder.analyzer, k1=encoder.k1, b=encoder.b, idf=encoder.idf_formula)
-        route.encoder.epsilon = encoder.epsilon
         return route
 
     def settings(self) -> dict[str, Any]:

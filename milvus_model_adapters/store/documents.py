@@ -9,6 +9,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from milvus_model_adapters._validate import check_texts
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
@@ -95,12 +98,9 @@ def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | No
     return out
 
 
-def query_vectors(vectors: Any, dim: int) -> Any:
+def query_vectors(vectors: Any, dim: int) -> npt.NDArray[np.float32]:
     """Query vectors as a float32 matrix, if each is ``dim`` finite numbers."""
-    import numpy as np
-
-    checked = check_embeddings(vectors, len(vectors), dim)
-    return np.asarray(checked, dtype=np.float32)
+    return np.asarray(check_embeddings(vectors, len(vectors), dim), dtype=np.float32)
 
 
 def check_metadata(meta: Any, i: int) -> dict[str, Any]:

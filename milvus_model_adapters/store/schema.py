@@ -65,6 +65,13 @@ def build_index_params(client: MilvusClient, *, builtin_bm25: bool, dense_index:
     return params
 
 
+def has_builtin_bm25(description: dict[str, Any]) -> bool:
+    """Whether Milvus computes the sparse field of a collection (a BM25 function in its schema)."""
+    fields = {f["name"]: f for f in description.get("fields", [])}
+    # Milvus Lite 2.5 lists no functions; the output field still says what feeds it.
+    return bool(description.get("functions")) or bool(fields.get(SPARSE, {}).get("is_function_output"))
+
+
 def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm25: bool) -> None:
     """Raise :class:`SchemaMismatchError` unless an existing collection has this store's schema."""
     fields = {f["name"]: f for f in description.get("fields", [])}
@@ -88,8 +95,7 @@ def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm
         found_dim = int(fields[DENSE].get("params", {}).get("dim", -1))
         if found_dim != dim:
             problems.append(f"dense dimension is {found_dim}, the encoder gives {dim}")
-        # Milvus Lite 2.5 lists no functions; the output field still says what feeds it.
-        has_function = bool(description.get("functions")) or bool(fields[SPARSE].get("is_function_output"))
+        has_function = has_builtin_bm25(description)
         if has_function != builtin_bm25:
             have = "Milvus's built-in BM25" if has_function else "client-side BM25"
             want = "Milvus's built-in BM25" if builtin_bm25 else "client-side BM25"

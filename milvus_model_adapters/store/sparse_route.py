@@ -66,8 +66,11 @@ class SparseRoute(ABC):
 
     def write(self, rows: list[dict[str, Any]], texts: Sequence[str]) -> None:
         """Write ``rows`` (every field but the sparse one), filling the sparse field if the client computes it."""
-        found = self.client.get(self.collection, ids=[r[schema.ID] for r in rows], output_fields=[schema.ID])
-        self.put(rows, {r[schema.ID] for r in found})
+        stored: set[str] = set()
+        if self.local:  # elsewhere every row is an upsert (see put), so which are stored does not matter
+            found = self.client.get(self.collection, ids=[r[schema.ID] for r in rows], output_fields=[schema.ID])
+            stored = {r[schema.ID] for r in found}
+        self.put(rows, stored)
 
     def put(self, rows: list[dict[str, Any]], stored: set[str]) -> None:
         """Write complete rows, of which the ids in ``stored`` replace stored documents.
