@@ -199,7 +199,7 @@ def test_ingestion_from_documents_with_node_parser(store: HybridStore) -> None:
     )
     assert store.count() > 1
     nodes = r.retrieve("jet engine thrust")
-    assert nodes[0].node.metadata["source"] == "corpus.txt" and nodes[0].node.metadata["ref_doc_id"] == "whole"
+    assert nodes[0].node.metadata["source"] == "corpus.txt" and nodes[0].node.ref_doc_id == "whole"
     with pytest.raises(InvalidInputError):
         add_nodes(store, [])
     with pytest.raises(InvalidTypeError):

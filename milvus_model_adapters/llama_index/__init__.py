@@ -1,4 +1,4 @@
-"""LlamaIndex adapters: embedding, sparse embedding, rerank postprocessor and hybrid retriever.
+"""LlamaIndex adapters: vector store, embedding, sparse embedding, rerank postprocessor and hybrid retriever.
 
 Install with ``pip install "milvus-model-adapters[llama-index]"``.
 """
@@ -12,9 +12,11 @@ from milvus_model_adapters.llama_index.filters import to_filter  # noqa: E402
 from milvus_model_adapters.llama_index.postprocessor import MilvusModelRerank  # noqa: E402
 from milvus_model_adapters.llama_index.retriever import MilvusHybridRetriever, add_nodes  # noqa: E402
 from milvus_model_adapters.llama_index.sparse import MilvusModelSparseEmbedding  # noqa: E402
+from milvus_model_adapters.llama_index.vector_store import MilvusHybridVectorStore  # noqa: E402
 
 __all__ = [
     "MilvusHybridRetriever",
+    "MilvusHybridVectorStore",
     "MilvusModelEmbedding",
     "MilvusModelRerank",
     "MilvusModelSparseEmbedding",

@@ -63,3 +63,34 @@ class MilvusModelEmbedding(BaseEmbedding):
 
     async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         return await asyncio.to_thread(self._get_text_embeddings, texts)
+
+
+class LlamaIndexDenseFunction:
+    """Presents a LlamaIndex ``BaseEmbedding`` as a pymilvus-model style dense function to the core."""
+
+    def __init__(self, embed_model: BaseEmbedding) -> None:
+        self.embed_model = embed_model
+
+    def encode_documents(self, documents: list[str]) -> list[list[float]]:
+        """Embed documents with ``get_text_embedding_batch``."""
+        return self.embed_model.get_text_embedding_batch(documents)
+
+    def encode_queries(self, queries: list[str]) -> list[list[float]]:
+        """Embed queries with ``get_query_embedding``."""
+        return [self.embed_model.get_query_embedding(q) for q in queries]
+
+    def __repr__(self) -> str:
+        return f"LlamaIndexDenseFunction({type(self.embed_model).__name__})"
+
+
+def as_dense_encoder(embed_model: BaseEmbedding | DenseEncoder | Any | None) -> DenseEncoder:
+    """The core encoder behind a LlamaIndex ``BaseEmbedding``, a core encoder or a pymilvus-model function."""
+    if embed_model is None:
+        return DenseEncoder.default()
+    if isinstance(embed_model, DenseEncoder):
+        return embed_model
+    if isinstance(embed_model, MilvusModelEmbedding):
+        return embed_model.encoder
+    if isinstance(embed_model, BaseEmbedding):
+        return DenseEncoder(LlamaIndexDenseFunction(embed_model))
+    return DenseEncoder(embed_model)

@@ -31,6 +31,9 @@ _OPERATORS = {
 def to_filter(filters: MetadataFilters | None) -> dict[str, Any] | None:
     """Translate ``MetadataFilters`` to the store's filter dictionary.
 
+    ``AND`` and ``OR`` join the filters; ``NOT`` matches where none of them matches. Negations
+    (``!=``, ``nin``, ``NOT``) also match nodes that lack the key, as in LlamaIndex's own evaluation.
+
     Raises:
         FilterError: For operators Milvus metadata filters do not support here (``text_match``,
             ``text_match_insensitive``, ``is_empty``) and unknown conditions.
@@ -50,8 +53,8 @@ def to_filter(filters: MetadataFilters | None) -> dict[str, Any] | None:
         return parts[0] if len(parts) == 1 else {"$and": parts}
     if condition == FilterCondition.OR:
         return parts[0] if len(parts) == 1 else {"$or": parts}
-    if condition == FilterCondition.NOT:
-        return {"$not": parts[0] if len(parts) == 1 else {"$and": parts}}
+    if condition == FilterCondition.NOT:  # none of the filters matches, as LlamaIndex evaluates it
+        return {"$not": parts[0] if len(parts) == 1 else {"$or": parts}}
     raise FilterError(f"unsupported filter condition {condition!r}")
 
 

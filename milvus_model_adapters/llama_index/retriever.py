@@ -8,14 +8,14 @@ from typing import Any, Unpack
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.node_parser import NodeParser, SentenceSplitter
-from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeWithScore, QueryBundle, TextNode
+from llama_index.core.schema import BaseNode, Document, MetadataMode, NodeWithScore, QueryBundle
 from llama_index.core.vector_stores.types import MetadataFilters
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
+from milvus_model_adapters.llama_index.nodes import hit_to_node, node_rows
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.params import SearchOptions, SearchParams
-from milvus_model_adapters.store.types import Hit
 
 DEFAULT_PARAMS = SearchParams(k=4)
 """Four nodes per query; every other setting is the core's default."""
@@ -32,8 +32,9 @@ def add_nodes(
     """Write LlamaIndex documents or nodes into the store; returns the node ids.
 
     ``Document`` objects are split by ``node_parser`` (a ``SentenceSplitter`` by default); nodes
-    are written as they are. Each node keeps its ``node_id`` as the row id and its metadata (plus
-    ``ref_doc_id`` when it has a source document).
+    are written as they are, in the layout of :mod:`~milvus_model_adapters.llama_index.nodes`: each
+    keeps its ``node_id`` as the row id, its metadata, relationships and ``ref_doc_id``. Nodes
+    without text are skipped.
     """
     if isinstance(documents, BaseNode | str) or not isinstance(documents, Sequence):
         raise InvalidTypeError("documents must be a list of LlamaIndex documents or nodes")
@@ -42,40 +43,22 @@ def add_nodes(
             raise InvalidTypeError(f"documents[{i}] is a {type(doc).__name__}, not a LlamaIndex document or node")
     if not documents:
         raise InvalidInputError("documents is an empty list; nothing to add")
-    nodes: list[BaseNode] = []
     parser = node_parser or SentenceSplitter()
     docs = [d for d in documents if isinstance(d, Document)]
-    if docs:
-        nodes.extend(parser.get_nodes_from_documents(docs, show_progress=show_progress))
+    nodes = list(parser.get_nodes_from_documents(docs, show_progress=show_progress)) if docs else []
     nodes.extend(d for d in documents if not isinstance(d, Document))
-    texts, metas, ids = [], [], []
-    for node in nodes:
-        text = node.get_content(metadata_mode=MetadataMode.NONE)
-        if not text.strip():
-            continue
-        meta = dict(node.metadata)
-        if node.ref_doc_id is not None:
-            meta.setdefault("ref_doc_id", node.ref_doc_id)
-        texts.append(text)
-        metas.append(meta)
-        ids.append(node.node_id)
-    if not texts:
+    nodes = [n for n in nodes if n.get_content(metadata_mode=MetadataMode.NONE).strip()]
+    if not nodes:
         raise InvalidInputError("the documents hold no text")
-    return store.add(texts, metadatas=metas, ids=ids, show_progress=show_progress, batch_size=batch_size)
-
-
-def hit_to_node(hit: Hit) -> NodeWithScore:
-    """A ``NodeWithScore`` for a hit; scores and ranks go to metadata, hidden from the LLM and embedder."""
-    scores = hit.scores()
-    meta = {**hit.metadata, **scores}
-    node = TextNode(
-        id_=hit.id,
-        text=hit.text,
-        metadata=meta,
-        excluded_llm_metadata_keys=list(scores),
-        excluded_embed_metadata_keys=list(scores),
+    rows = node_rows(nodes)
+    return store.add(
+        rows.texts,
+        metadatas=rows.metadatas,
+        ids=rows.ids,
+        embeddings=rows.embeddings,
+        show_progress=show_progress,
+        batch_size=batch_size,
     )
-    return NodeWithScore(node=node, score=hit.score)
 
 
 class MilvusHybridRetriever(BaseRetriever):

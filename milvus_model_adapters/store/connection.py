@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import socket
 import threading
@@ -185,6 +186,7 @@ def query_all(
     client: MilvusClient, collection: str, where: str, fields: list[str], *, action: str, batch_size: int = 1000
 ) -> Iterator[dict[str, Any]]:
     """Every row of ``collection`` matching ``where``, with ``fields``, read in batches."""
+    _quiet_iterator_log()
     with milvus_errors(action, where=where):
         iterator = client.query_iterator(collection, batch_size=batch_size, filter=where, output_fields=fields)
     try:
@@ -196,3 +198,14 @@ def query_all(
             yield from batch
     finally:
         iterator.close()
+
+
+def _drop_mvcc_notice(record: logging.LogRecord) -> bool:
+    """Milvus Lite has no MVCC timestamp; pymilvus warns about it at every iterator it opens."""
+    return not str(record.msg).startswith("failed to get mvccTs")
+
+
+def _quiet_iterator_log() -> None:
+    iterator_log = logging.getLogger("pymilvus.orm.iterator")
+    if _drop_mvcc_notice not in iterator_log.filters:
+        iterator_log.addFilter(_drop_mvcc_notice)

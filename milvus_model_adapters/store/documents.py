@@ -15,6 +15,7 @@ import numpy.typing as npt
 from milvus_model_adapters._validate import check_texts
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.expressions import one_of
 from milvus_model_adapters.store.types import Document
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,11 @@ def check_ids(ids: Any) -> list[str]:
     if isinstance(ids, str):
         raise InvalidTypeError("ids must be a list of strings, not a single string")
     return [check_id(i) for i in ids]
+
+
+def ids_expression(ids: Any) -> str:
+    """The Milvus expression that keeps the documents with these ids (checked as :func:`check_ids`)."""
+    return one_of(schema.ID, list(check_ids(ids)))
 
 
 def from_row(row: Mapping[str, Any]) -> Document:

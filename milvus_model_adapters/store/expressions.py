@@ -141,6 +141,11 @@ def literal(value: Scalar) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def one_of(field: str, values: list[Scalar]) -> str:
+    """``field in [values]`` for a top-level field such as the primary key."""
+    return f"{field} in [{', '.join(literal(v) for v in values)}]"
+
+
 def field_path(key: str) -> str:
     """The expression that reads metadata key ``key`` (dots for nesting)."""
     return METADATA_FIELD + "".join(f"[{json.dumps(part)}]" for part in key.split("."))

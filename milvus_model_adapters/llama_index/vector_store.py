@@ -1,0 +1,237 @@
+"""A LlamaIndex vector store over the core hybrid store, for ``VectorStoreIndex`` and its engines."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode
+from llama_index.core.vector_stores.types import (
+    BasePydanticVectorStore,
+    MetadataFilters,
+    VectorStoreQuery,
+    VectorStoreQueryResult,
+)
+from pydantic import PrivateAttr
+
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+from milvus_model_adapters.llama_index import queries
+from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, as_dense_encoder
+from milvus_model_adapters.llama_index.filters import to_filter
+from milvus_model_adapters.llama_index.nodes import document_to_node, hit_node, node_rows
+from milvus_model_adapters.store import documents
+from milvus_model_adapters.store.fusion import RRF
+from milvus_model_adapters.store.hybrid import HybridStore
+from milvus_model_adapters.store.params import SearchParams
+from milvus_model_adapters.store.types import Hit
+
+DEFAULT_PARAMS = SearchParams(ranker=RRF(60))
+"""Hybrid queries without ``alpha`` fuse by RRF (k=60), as LlamaIndex's Milvus store does."""
+
+
+class MilvusHybridVectorStore(BasePydanticVectorStore):
+    """Dense + BM25 nodes in Milvus Lite or a Milvus server, as a LlamaIndex vector store.
+
+    Query modes ``default`` (dense), ``sparse`` / ``text_search`` (BM25), ``hybrid`` and ``mmr``
+    (see :mod:`milvus_model_adapters.llama_index.queries`); metadata filters; delete by document
+    or node; BM25 statistics kept up to date on every insert. Nodes keep their id, metadata,
+    relationships and ``ref_doc_id``.
+
+    Example:
+        >>> from llama_index.core import StorageContext, VectorStoreIndex  # doctest: +SKIP
+        >>> vector_store = MilvusHybridVectorStore(uri="./li.db")  # doctest: +SKIP
+        >>> index = VectorStoreIndex.from_documents(  # doctest: +SKIP
+        ...     docs,
+        ...     storage_context=StorageContext.from_defaults(vector_store=vector_store),
+        ...     embed_model=vector_store.embed_model,
+        ... )
+        >>> index.as_retriever(vector_store_query_mode="hybrid").retrieve("...")  # doctest: +SKIP
+    """
+
+    stores_text: bool = True
+    flat_metadata: bool = False
+
+    _store: HybridStore = PrivateAttr()
+    _embed_model: BaseEmbedding | None = PrivateAttr(default=None)
+    _search_params: SearchParams = PrivateAttr()
+
+    def __init__(
+        self,
+        store: HybridStore | None = None,
+        *,
+        uri: str = "./milvus.db",
+        collection: str = "documents",
+        embed_model: BaseEmbedding | Any | None = None,
+        search_params: SearchParams | None = None,
+        **store_kwargs: Any,
+    ) -> None:
+        """Open or create the collection.
+
+        Args:
+            store: An open :class:`HybridStore` to use instead of ``uri`` / ``collection``.
+            uri: Milvus Lite file or Milvus server address.
+            collection: Collection name.
+            embed_model: The dense model: a LlamaIndex ``BaseEmbedding``, a pymilvus-model dense
+                function, a core ``DenseEncoder``, or ``None`` for the bundled all-MiniLM-L6-v2.
+            search_params: Defaults of every query (the ranker, ``fetch_k``, a reranker, ...); the
+                query decides the mode and the number of hits.
+            **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...).
+        """
+        super().__init__(stores_text=True)
+        if store is not None and not isinstance(store, HybridStore):
+            raise InvalidTypeError(f"store must be a HybridStore, got {type(store).__name__}")
+        if store is None:
+            store = HybridStore(uri, collection, dense=as_dense_encoder(embed_model), **store_kwargs)
+        self._store = store
+        self._embed_model = embed_model if isinstance(embed_model, BaseEmbedding) else None
+        self._search_params = DEFAULT_PARAMS if search_params is None else search_params
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name under which LlamaIndex serialises the component."""
+        return "MilvusHybridVectorStore"
+
+    @property
+    def client(self) -> Any:
+        """The ``MilvusClient``."""
+        return self._store.client
+
+    @property
+    def store(self) -> HybridStore:
+        """The core store."""
+        return self._store
+
+    @property
+    def search_params(self) -> SearchParams:
+        """Defaults of every query."""
+        return self._search_params
+
+    @property
+    def embed_model(self) -> BaseEmbedding:
+        """The embedding model of the store's dense vectors; give it to ``VectorStoreIndex``."""
+        if self._embed_model is None:
+            self._embed_model = MilvusModelEmbedding(self._store.dense)
+        return self._embed_model
+
+    # ------------------------------------------------------------------ writes
+    def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
+        """Add or replace nodes; a node without an embedding is embedded by the store's model.
+
+        Args:
+            nodes: LlamaIndex nodes with text.
+            **add_kwargs: ``batch_size`` and ``show_progress`` of :meth:`HybridStore.add`.
+
+        Returns:
+            The node ids.
+
+        Raises:
+            InvalidInputError: If a node has no text; nothing is written.
+            DimensionMismatchError: If an embedding does not have the collection's dimension.
+        """
+        if isinstance(nodes, Sequence) and not isinstance(nodes, str) and len(nodes) == 0:
+            return []
+        rows = node_rows(nodes)
+        return self._store.add(rows.texts, rows.metadatas, rows.ids, embeddings=rows.embeddings, **add_kwargs)
+
+    async def async_add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
+        """:meth:`add` in a worker thread."""
+        return await asyncio.to_thread(self.add, nodes, **add_kwargs)
+
+    def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
+        """Delete the nodes of the source document ``ref_doc_id``."""
+        if not isinstance(ref_doc_id, str) or not ref_doc_id:
+            raise InvalidInputError(f"ref_doc_id must be a non-empty string, got {ref_doc_id!r}")
+        self._store.delete(filter={"ref_doc_id": ref_doc_id})
+
+    async def adelete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
+        """:meth:`delete` in a worker thread."""
+        await asyncio.to_thread(self.delete, ref_doc_id, **delete_kwargs)
+
+    def delete_nodes(
+        self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None, **delete_kwargs: Any
+    ) -> None:
+        """Delete nodes by id, by filter, or those of the ids that match the filter.
+
+        Raises:
+            InvalidInputError: If neither ids nor filters are given (use :meth:`clear`).
+        """
+        where = to_filter(filters)
+        if node_ids is None and where is None:
+            raise InvalidInputError("delete_nodes needs node_ids or filters; to delete every node use clear()")
+        self._store.delete(node_ids, filter=where)
+
+    async def adelete_nodes(
+        self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None, **delete_kwargs: Any
+    ) -> None:
+        """:meth:`delete_nodes` in a worker thread."""
+        await asyncio.to_thread(self.delete_nodes, node_ids, filters, **delete_kwargs)
+
+    def clear(self) -> None:
+        """Delete every node; the collection and its settings stay."""
+        self._store.clear()
+
+    async def aclear(self) -> None:
+        """:meth:`clear` in a worker thread."""
+        await asyncio.to_thread(self.clear)
+
+    # ------------------------------------------------------------------ reads
+    def get_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None) -> list[BaseNode]:
+        """Nodes by id (in the order given), by filter, or the ids that match the filter.
+
+        Raises:
+            InvalidInputError: If neither ids nor filters are given.
+        """
+        where = to_filter(filters)
+        if node_ids is None and where is None:
+            raise InvalidInputError("get_nodes needs node_ids or filters")
+        if where is None and node_ids is not None:
+            found = self._store.get(node_ids)
+        else:
+            ids = documents.ids_expression(node_ids) if node_ids is not None else None
+            found = list(self._store.documents(filter=where, expr=ids))
+        return [document_to_node(d) for d in found]
+
+    async def aget_nodes(
+        self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None
+    ) -> list[BaseNode]:
+        """:meth:`get_nodes` in a worker thread."""
+        return await asyncio.to_thread(self.get_nodes, node_ids, filters)
+
+    def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        """Answer a query in any mode of :data:`~milvus_model_adapters.llama_index.queries.MODES`.
+
+        Each node's metadata gains its scores and ranks (``score``, ``dense_score``,
+        ``sparse_rank``, ...), hidden from the LLM and the embedder; ``similarities`` are the
+        scores the nodes are ranked by.
+
+        Raises:
+            InvalidInputError: On an unsupported mode or option, or a query with nothing to search with.
+            FilterError: On a filter the store cannot express.
+        """
+        return _result(self._hits(queries.plan(query, self._search_params, kwargs)))
+
+    async def aquery(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
+        """:meth:`query` in a worker thread."""
+        return await asyncio.to_thread(self.query, query, **kwargs)
+
+    def _hits(self, plan: queries.Plan) -> list[Hit]:
+        store, params = self._store, plan.params
+        if plan.mmr_candidates is not None:
+            query = plan.vector if plan.vector is not None else plan.text
+            assert query is not None  # the plan has one or the other
+            return store.mmr_search(query, params=params, candidates=plan.mmr_candidates, lambda_mult=plan.mmr_lambda)
+        if plan.text is None:
+            assert plan.vector is not None  # the plan has one or the other
+            return store.search_by_vector(plan.vector, params=params)
+        return store.search(plan.text, params=params, vector=plan.vector)
+
+    def close(self) -> None:
+        """Close the core store (a Milvus Lite file is released for other processes)."""
+        self._store.close()
+
+
+def _result(hits: list[Hit]) -> VectorStoreQueryResult:
+    nodes = [hit_node(h) for h in hits]
+    return VectorStoreQueryResult(nodes=nodes, similarities=[h.score for h in hits], ids=[h.id for h in hits])
