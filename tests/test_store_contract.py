@@ -269,5 +269,13 @@ def test_mmr_search_diversifies_the_candidates_by_their_stored_vectors(store: Hy
     assert [h.id for h in store.mmr_search("Milvus Lite local vector file", 3, candidates=5, lambda_mult=1.0)] == plain
     vector = list(store.dense.encode_queries(["Milvus Lite local vector file"])[0])
     assert [h.id for h in store.mmr_search(vector, 3, candidates=5)] == [h.id for h in diverse]
+    # The candidates' vectors come with the search (client fusion) or are read after it (server fusion).
+    stored = {d.id: d.embedding for d in store.documents(with_embeddings=True)}
+    for hit in diverse:
+        np.testing.assert_allclose(hit.embedding, stored[hit.id], atol=1e-6)
+    query = "Milvus Lite local vector file"
+    client = store.mmr_search(query, 3, candidates=5, lambda_mult=0.3, ranker="rrf")
+    server = store.mmr_search(query, 3, candidates=5, lambda_mult=0.3, ranker="rrf", fusion="server")
+    assert [h.id for h in server] == [h.id for h in client]
     with pytest.raises(InvalidInputError, match="lambda_mult in"):
         store.mmr_search("x", 2, lambda_mult=1.5)

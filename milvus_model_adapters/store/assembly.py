@@ -112,6 +112,7 @@ def build_hits(
                 sparse_score=s.score if s else None,
                 sparse_rank=s.rank if s else None,
                 fused_score=fused[doc_id] if mode == "hybrid" else None,
+                embedding=row.get(schema.DENSE),
             )
         )
     return hits
@@ -157,6 +158,7 @@ def reranked(hits: Sequence[Hit], ranking: Sequence[RerankHit]) -> list[Hit]:
                 sparse_rank=h.sparse_rank,
                 fused_score=h.fused_score,
                 rerank_score=r.score,
+                embedding=h.embedding,
             )
         )
     out.extend(h for i, h in enumerate(hits) if i not in ranked_ids)

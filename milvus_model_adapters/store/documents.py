@@ -101,7 +101,19 @@ def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | No
 
 def query_vectors(vectors: Any, dim: int) -> npt.NDArray[np.float32]:
     """Query vectors as a float32 matrix, if each is ``dim`` finite numbers."""
-    return np.asarray(check_embeddings(vectors, len(vectors), dim), dtype=np.float32)
+    with np.errstate(over="ignore"):
+        if not isinstance(vectors, str | bytes | Mapping):
+            try:
+                matrix = np.asarray(vectors, dtype=np.float32)
+            except (TypeError, ValueError):
+                matrix = None
+            if matrix is not None and matrix.ndim == 2 and matrix.shape[1] == dim and np.isfinite(matrix).all():
+                return matrix
+        # Not a clean matrix: find the first bad vector and say what is wrong with it.
+        matrix = np.asarray(check_embeddings(vectors, len(vectors), dim), dtype=np.float32)
+    if not np.isfinite(matrix).all():
+        raise InvalidInputError("query vectors hold values beyond the range of float32")
+    return matrix
 
 
 def check_metadata(meta: Any, i: int) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,18 +56,29 @@ class Searcher:
         self.dialect = dialect
         self._pool: ThreadPoolExecutor | None = None
 
-    def run(self, texts: list[str], p: SearchParams, vectors: Vectors | None = None) -> list[list[Hit]]:
-        """The hits of each query, best first, at most ``p.k`` each (``vectors``: dense query vectors, if known)."""
+    def run(
+        self, texts: list[str], p: SearchParams, vectors: Vectors | None = None, *, with_vectors: bool = False
+    ) -> list[list[Hit]]:
+        """The hits of each query, best first, at most ``p.k`` each.
+
+        Args:
+            texts: The queries.
+            p: The search settings.
+            vectors: The queries' dense vectors, if known.
+            with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
+                and single routes read it in the search itself; server fusion does not).
+        """
         where = combine(compile_filter(p.filter, self.dialect), p.expr)
         plan = assembly.plan(p)
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         if vectors is None and (p.mode != "sparse" or cosine is not None):
             vectors = self._query_vectors(texts)
+        outputs = [*OUTPUT_FIELDS, schema.DENSE] if with_vectors or cosine is not None else OUTPUT_FIELDS
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
                 results = self._server_hybrid(texts, vectors, plan, p, where)
             else:
-                results = self._client_search(texts, vectors, plan, p, where)
+                results = self._client_search(texts, vectors, plan, p, where, outputs)
             if p.reranker is not None:
                 if cosine is not None and vectors is not None:
                     results = self._rerank_stored(results, vectors, plan.pool)
@@ -81,14 +93,19 @@ class Searcher:
         """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best."""
         if vectors is None:
             vectors = self._query_vectors(texts)
-        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors)
-        stored = self._stored_vectors([h.id for hits in found for h in hits])
+        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True)
+        stored = self._vectors_of([h for hits in found for h in hits])
         out = []
         for query_vector, hits in zip(vectors, found, strict=True):
             kept = [h for h in hits if h.id in stored]
             picked = mmr_select(query_vector, [stored[h.id] for h in kept], p.k, lambda_mult)
             out.append([kept[i] for i in picked])
         return out
+
+    def _vectors_of(self, hits: list[Hit]) -> dict[str, list[float]]:
+        """The stored dense vector of each hit: read by its search, or read now."""
+        known = {h.id: h.embedding for h in hits if h.embedding is not None}
+        return {**self._stored_vectors([h.id for h in hits if h.id not in known]), **known}
 
     def _stored_vectors(self, ids: list[str]) -> dict[str, list[float]]:
         """The stored dense vector of each of ``ids`` that exists."""
@@ -119,68 +136,79 @@ class Searcher:
             return self._pool
 
     def _client_search(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, where: str
+        self,
+        texts: list[str],
+        vectors: Vectors | None,
+        plan: assembly.Plan,
+        p: SearchParams,
+        where: str,
+        outputs: list[str],
     ) -> list[list[Hit]]:
         rows: assembly.Rows = {}
         routes: dict[str, list[list[RouteHit]]] = {}
+        ask = _Ask(plan.depth, where, outputs)
         if p.mode == "hybrid":
             # The two searches wait on Milvus, not on Python: run them side by side.
-            sparse = self._executor().submit(self._sparse_route, texts, plan.depth, where, rows)
-            routes["dense"] = self._dense_route(vectors, plan.depth, where, rows)
+            sparse = self._executor().submit(self._sparse_route, texts, ask, rows)
+            routes["dense"] = self._dense_route(vectors, ask, rows)
             routes["sparse"] = sparse.result()
         elif p.mode == "dense":
-            routes["dense"] = self._dense_route(vectors, plan.depth, where, rows)
+            routes["dense"] = self._dense_route(vectors, ask, rows)
         else:
-            routes["sparse"] = self._sparse_route(texts, plan.depth, where, rows)
+            routes["sparse"] = self._sparse_route(texts, ask, rows)
         kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
         return [
             assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, plan.keep, kinds)
             for i in range(len(texts))
         ]
 
-    def _search(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
+    def _search(
+        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
+    ) -> list[list[dict[str, Any]]]:
         """Milvus's hits for each query, with every hit that ties with the ``limit``-th one.
 
         Engines order equal scores differently; with the whole group of ties at the cut,
         :func:`~milvus_model_adapters.store.assembly.route_hits` keeps the same hits everywhere.
         """
         asked = min(limit + TIE_MARGIN, MAX_TOP_K)
-        results = self._ask(data, field, asked, where, metric)
+        results = self._ask(data, field, asked, where, metric, outputs)
         cut = [i for i, r in enumerate(results) if _tie_cut(r, limit, asked)]
         while cut and asked < MAX_TOP_K:
             asked = min(asked * 4, MAX_TOP_K)
-            again = self._ask([data[i] for i in cut], field, asked, where, metric)
+            again = self._ask([data[i] for i in cut], field, asked, where, metric, outputs)
             for i, hits in zip(cut, again, strict=True):
                 results[i] = hits
             cut = [i for i in cut if _tie_cut(results[i], limit, asked)]
         return results
 
-    def _ask(self, data: list[Any], field: str, limit: int, where: str, metric: str) -> list[list[dict[str, Any]]]:
+    def _ask(
+        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
+    ) -> list[list[dict[str, Any]]]:
         res = self.client.search(
             self.collection,
             data=data,
             anns_field=field,
             limit=limit,
             filter=where,
-            output_fields=OUTPUT_FIELDS,
+            output_fields=outputs,
             search_params={"metric_type": metric},
         )
         return [list(r) for r in res]
 
-    def _dense_route(
-        self, vectors: Vectors | None, limit: int, where: str, rows: assembly.Rows
-    ) -> list[list[RouteHit]]:
+    def _dense_route(self, vectors: Vectors | None, ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
         assert vectors is not None
-        return assembly.route_hits(self._search(list(vectors), schema.DENSE, limit, where, "IP"), rows, limit=limit)
+        found = self._search(list(vectors), schema.DENSE, ask.limit, ask.where, "IP", ask.outputs)
+        return assembly.route_hits(found, rows, limit=ask.limit)
 
-    def _sparse_route(self, texts: list[str], limit: int, where: str, rows: assembly.Rows) -> list[list[RouteHit]]:
+    def _sparse_route(self, texts: list[str], ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
         with self._lock:
             data = self.sparse.queries(texts)
         asked = [i for i, d in enumerate(data) if d is not None]
         out: list[list[RouteHit]] = [[] for _ in texts]
         if asked:
-            found = self._search([data[i] for i in asked], schema.SPARSE, limit, where, self.sparse.metric)
-            hits_by_query = assembly.route_hits(found, rows, limit=limit, score=self.sparse.score)
+            queries = [data[i] for i in asked]
+            found = self._search(queries, schema.SPARSE, ask.limit, ask.where, self.sparse.metric, ask.outputs)
+            hits_by_query = assembly.route_hits(found, rows, limit=ask.limit, score=self.sparse.score)
             for i, hits in zip(asked, hits_by_query, strict=True):
                 out[i] = hits
         return out
@@ -229,7 +257,7 @@ class Searcher:
 
     def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> list[list[Hit]]:
         """Cosine reranking from the dense vectors the store holds: nothing is encoded again."""
-        stored = self._stored_vectors([h.id for hits in results for h in hits[:pool]])
+        stored = self._vectors_of([h for hits in results for h in hits[:pool]])
         if not stored:
             return results
         out = []
@@ -242,6 +270,15 @@ class Searcher:
             ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
             out.append(assembly.reranked(top, ranking) + hits[pool:])
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """What each route asks of Milvus: how many hits, where, and which fields."""
+
+    limit: int
+    where: str
+    outputs: list[str]
 
 
 def _tie_cut(hits: list[dict[str, Any]], limit: int, asked: int) -> bool:

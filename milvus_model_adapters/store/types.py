@@ -35,6 +35,7 @@ class Hit:
         sparse_rank: 1-based rank in the sparse route.
         fused_score: Hybrid fused score (hybrid mode only).
         rerank_score: Reranker score, when a reranker ran.
+        embedding: The stored dense vector, when the search read it (MMR and the cosine reranker do).
     """
 
     id: str
@@ -47,6 +48,7 @@ class Hit:
     sparse_rank: int | None = None
     fused_score: float | None = None
     rerank_score: float | None = None
+    embedding: list[float] | None = field(default=None, repr=False, compare=False)
 
     def scores(self) -> dict[str, float | int]:
         """The scores and ranks that are set, by name (for metadata in framework adapters)."""
