@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -52,8 +52,9 @@ class DenseEncoder:
 
     Wraps anything with ``encode_documents``, ``encode_queries`` and ``dim`` (every pymilvus-model
     dense function). Output is a ``(n, dim)`` ``float32`` array whatever the function returns (a list
-    of arrays, a list of lists, or one array), and the documents-vs-queries distinction of the
-    function is kept, so models with query instructions work as intended.
+    of arrays, a list of lists, one array, or the ``"dense"`` part of a dict such as BGE-M3's), and the
+    documents-vs-queries distinction of the function is kept, so models with query instructions work
+    as intended.
 
     Example:
         >>> encoder = DenseEncoder.default()  # all-MiniLM-L6-v2, offline
@@ -123,6 +124,8 @@ class DenseEncoder:
         """Dimension of the vectors."""
         if self._dim is None:
             dim = getattr(self.function, "dim", None)
+            if isinstance(dim, Mapping):  # a multi-output function (BGE-M3): {"dense": 1024, "sparse": ...}
+                dim = dim.get("dense")
             if dim is None:
                 self._dim = int(self._run(self.function.encode_queries, ["dimension probe"]).shape[1])
             else:
@@ -155,6 +158,10 @@ class DenseEncoder:
 
     def _run(self, method: Any, texts: list[str]) -> npt.NDArray[np.float32]:
         out = method(texts)
+        if isinstance(out, Mapping):  # a multi-output function (BGE-M3): {"dense": [...], "sparse": csr}
+            if "dense" not in out:
+                raise InvalidTypeError(f"the embedding function returned a dict without 'dense' (keys: {sorted(out)})")
+            out = out["dense"]
         arr = np.asarray(out if isinstance(out, np.ndarray) else np.stack([np.asarray(v) for v in out]))
         arr = arr.astype(np.float32, copy=False)
         if arr.ndim != 2 or arr.shape[0] != len(texts):

@@ -34,8 +34,9 @@ def to_dicts(vectors: Any) -> list[SparseVector]:
     """Convert a batch of sparse vectors to a list of ``dict[int, float]``.
 
     Args:
-        vectors: A SciPy sparse matrix or array (one row per vector, any format), or a sequence
-            whose items are mappings or one-row SciPy sparse objects.
+        vectors: A SciPy sparse matrix or array (one row per vector, any format), a sequence
+            whose items are mappings or one-row SciPy sparse objects, or a dict holding one of those
+            under ``"sparse"`` (a multi-output function's result, such as BGE-M3's).
 
     Returns:
         One dictionary per vector, with plain ``int`` keys and ``float`` values.
@@ -48,6 +49,8 @@ def to_dicts(vectors: Any) -> list[SparseVector]:
             return _csr_to_dicts(sp.csr_array(vectors.reshape((1, -1))))
         return _csr_to_dicts(vectors)
     if isinstance(vectors, Mapping):
+        if "sparse" in vectors:  # a multi-output function's result, such as BGE-M3's {"dense": ..., "sparse": csr}
+            return to_dicts(vectors["sparse"])
         raise InvalidTypeError("expected a batch of sparse vectors, got a single mapping; wrap it in a list")
     if not isinstance(vectors, Iterable) or isinstance(vectors, str | bytes):
         raise InvalidTypeError(f"expected sparse vectors, got {type(vectors).__name__}")

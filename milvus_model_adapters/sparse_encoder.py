@@ -9,14 +9,17 @@ from milvus_model_adapters._validate import check_text, check_texts
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.errors import InvalidTypeError, NotFittedError
 from milvus_model_adapters.sparse import SparseVector, to_dicts
+from milvus_model_adapters.splade import mend_splade
 
 
 class SparseEncoder:
     """Encode documents and queries as sparse vectors in the form Milvus takes.
 
     Wraps a :class:`~milvus_model_adapters.bm25.BM25Encoder` or any pymilvus-model sparse function
-    (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, ...): anything with
-    ``encode_documents`` and ``encode_queries`` returning SciPy sparse rows.
+    (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, BGE-M3's sparse output, ...): anything with
+    ``encode_documents`` and ``encode_queries`` returning SciPy sparse rows (or a ``{"sparse": ...}``
+    dict). A ``SpladeEmbeddingFunction`` is mended to run with transformers 5
+    (:func:`~milvus_model_adapters.splade.mend_splade`).
     """
 
     def __init__(self, function: Any) -> None:
@@ -30,7 +33,7 @@ class SparseEncoder:
             and callable(getattr(function, "encode_queries", None))
         ):
             raise InvalidTypeError(f"{type(function).__name__} is not a sparse embedding function")
-        self.function = function
+        self.function = mend_splade(function)
 
     @classmethod
     def bm25(cls, corpus: Sequence[str] | None = None, **kwargs: Any) -> SparseEncoder:

@@ -98,7 +98,9 @@ class ClientBM25(SparseRoute):
         """Take the stored settings of an existing collection."""
         if not self.state.exists():
             raise SchemaMismatchError(
-                f"collection {self.collection!r} has no BM25 statistics collection {self.state.name!r}"
+                f"collection {self.collection!r} has no BM25 statistics collection {self.state.name!r}: its "
+                "sparse vectors come from a learned model (open it with sparse=<that sparse function>), "
+                "or its statistics were deleted"
             )
         settings = self.state.stored_settings()
         if settings is not None:

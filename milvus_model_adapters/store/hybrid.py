@@ -15,6 +15,7 @@ from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.analyzer import TextAnalyzer
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.shared_pass import split
 from milvus_model_adapters.store import documents, expressions, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter
@@ -47,7 +48,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         collection: str = "documents",
         *,
         dense: DenseEncoder | Any | None = None,
-        sparse: SparseSource | SparseRoute = "bm25",
+        sparse: SparseSource | SparseRoute | Any = "bm25",
         analyzer: TextAnalyzer | None = None,
         k1: float = 1.5,
         b: float = 0.75,
@@ -67,8 +68,10 @@ class HybridStore(BM25Upkeep, SearchMethods):
             dense: A :class:`DenseEncoder`, any pymilvus-model dense function, or ``None`` for the
                 embedded default (all-MiniLM-L6-v2, offline).
             sparse: ``"bm25"`` for client-side BM25 (this package's encoder, statistics kept in the
-                database and updated incrementally), ``"builtin"`` for Milvus's BM25 function, or a
-                :class:`~milvus_model_adapters.store.sparse_route.SparseRoute`.
+                database and updated incrementally), ``"builtin"`` for Milvus's BM25 function, a learned
+                sparse function (SPLADE, BGE-M3; see :class:`~milvus_model_adapters.store.learned_route.
+                LearnedSparse`), or a :class:`~milvus_model_adapters.store.sparse_route.SparseRoute`. The
+                same multi-output function as ``dense`` (BGE-M3) computes both routes in one pass per batch.
             analyzer: Text analyzer for client-side BM25 (default: English). Ignored when reopening,
                 where the stored analyzer settings are used.
             k1: BM25 ``k1`` for a new collection.
@@ -88,6 +91,8 @@ class HybridStore(BM25Upkeep, SearchMethods):
         """
         if not isinstance(collection, str) or not collection.replace("_", "a").isalnum() or collection[0].isdigit():
             raise InvalidInputError(f"invalid collection name {collection!r}: use letters, digits and '_'")
+        if dense is not None and dense is sparse:  # one model for both routes (BGE-M3): one pass per batch
+            dense, sparse = split(dense)
         self.sparse = sparse_route(
             sparse, analyzer=analyzer, k1=k1, b=b, builtin_analyzer_params=builtin_analyzer_params
         )

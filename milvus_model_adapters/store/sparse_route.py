@@ -161,14 +161,17 @@ class BuiltinBM25(SparseRoute):
 
 
 def sparse_route(
-    sparse: str | SparseRoute,
+    sparse: str | SparseRoute | Any,
     *,
     analyzer: Any = None,
     k1: float = 1.5,
     b: float = 0.75,
     builtin_analyzer_params: Mapping[str, Any] | None = None,
 ) -> SparseRoute:
-    """The route for ``sparse``: ``"bm25"`` (client-side), ``"builtin"`` (Milvus's function) or a route itself.
+    """The route for ``sparse``: a name, a sparse function, or a route itself.
+
+    ``"bm25"`` is client-side BM25, ``"builtin"`` Milvus's function; a sparse function is a learned
+    model (see :class:`~milvus_model_adapters.store.learned_route.LearnedSparse`).
 
     Raises:
         InvalidInputError: On an unknown name.
@@ -176,6 +179,10 @@ def sparse_route(
     """
     if isinstance(sparse, SparseRoute):
         return sparse
+    if callable(getattr(sparse, "encode_documents", None)) and callable(getattr(sparse, "encode_queries", None)):
+        from milvus_model_adapters.store.learned_route import LearnedSparse
+
+        return LearnedSparse(sparse)
     if sparse == "bm25":
         from milvus_model_adapters.store.bm25_route import ClientBM25
 
@@ -184,7 +191,9 @@ def sparse_route(
         return BuiltinBM25(builtin_analyzer_params)
     if isinstance(sparse, str):
         raise InvalidInputError(f"unknown sparse source {sparse!r}; use 'bm25', 'builtin' or a SparseRoute")
-    raise InvalidTypeError(f"sparse must be 'bm25', 'builtin' or a SparseRoute, got {type(sparse).__name__}")
+    raise InvalidTypeError(
+        f"sparse must be 'bm25', 'builtin', a sparse function or a SparseRoute, got {type(sparse).__name__}"
+    )
 
 
 def route_from_settings(settings: Mapping[str, Any]) -> SparseRoute:
@@ -201,4 +210,9 @@ def route_from_settings(settings: Mapping[str, Any]) -> SparseRoute:
         from milvus_model_adapters.store.bm25_route import ClientBM25
 
         return ClientBM25.from_settings(settings)
+    if kind == "learned":
+        raise InvalidInputError(
+            f"the sparse vectors come from a learned model ({settings.get('function')} {settings.get('model')!r}); "
+            "open the store with sparse=<that function>"
+        )
     raise InvalidInputError(f"unknown sparse source settings {settings!r}: 'kind' must be 'bm25' or 'builtin'")
