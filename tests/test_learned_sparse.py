@@ -231,3 +231,20 @@ def test_splade_as_the_sparse_route(tiny_splade: str, tmp_path: Path, dense_enco
     assert SparseEncoder(again).encode_query("jet engines") == pytest.approx(
         SparseEncoder(splade).encode_query("jet engines")
     )
+
+
+def test_frameworks_and_mmr_over_a_learned_sparse_store(tmp_path: Path) -> None:
+    m3 = FakeBGEM3()
+    with HybridStore(str(tmp_path / "frameworks.db"), dense=m3, sparse=m3) as store:
+        store.add(CORPUS, ids=[f"d{i}" for i in range(len(CORPUS))], metadatas=[_metadata(i) for i in range(12)])
+        expected = [h.id for h in store.search("jet engines thrust", 3, mode="sparse")]
+        assert [h.id for h in store.mmr_search("jet engines thrust", 3, candidates=6, mode="sparse")][0] == expected[0]
+        langchain = pytest.importorskip("milvus_model_adapters.langchain")
+        lc = langchain.MilvusHybridVectorStore(store=store)
+        assert [d.id for d in lc.similarity_search("jet engines thrust", 3, mode="sparse")] == expected
+        llama_index = pytest.importorskip("milvus_model_adapters.llama_index")
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        li = llama_index.MilvusHybridVectorStore(store=store)
+        result = li.query(VectorStoreQuery(query_str="jet engines thrust", similarity_top_k=3, mode="sparse"))
+        assert result.ids == expected

@@ -205,7 +205,12 @@ def _drop_mvcc_notice(record: logging.LogRecord) -> bool:
     return not str(record.msg).startswith("failed to get mvccTs")
 
 
+_ITERATOR_LOGS = ("pymilvus.orm.iterator", "pymilvus.client.iterator.query_iterator")
+"""Where pymilvus 2.6 and 3 log from their query iterators."""
+
+
 def _quiet_iterator_log() -> None:
-    iterator_log = logging.getLogger("pymilvus.orm.iterator")
-    if _drop_mvcc_notice not in iterator_log.filters:
-        iterator_log.addFilter(_drop_mvcc_notice)
+    for name in _ITERATOR_LOGS:
+        iterator_log = logging.getLogger(name)
+        if _drop_mvcc_notice not in iterator_log.filters:
+            iterator_log.addFilter(_drop_mvcc_notice)

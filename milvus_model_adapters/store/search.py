@@ -6,6 +6,7 @@ calls and hands the raw results to the pure functions of :mod:`milvus_model_adap
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class Searcher:
         for query_vector, hits in zip(vectors, found, strict=True):
             kept = [h for h in hits if h.id in stored]
             picked = mmr_select(query_vector, [stored[h.id] for h in kept], p.k, lambda_mult)
-            out.append([kept[i] for i in picked])
+            out.append([dataclasses.replace(kept[i], embedding=stored[kept[i].id]) for i in picked])
         return out
 
     def _vectors_of(self, hits: list[Hit]) -> dict[str, list[float]]:
