@@ -1,4 +1,4 @@
-"""LlamaIndex: a RetrieverQueryEngine with the hybrid retriever and the rerank postprocessor.
+"""LlamaIndex: a VectorStoreIndex on the hybrid vector store, queried in hybrid mode, then reranked.
 
     python cookbook/llama_index_rag.py "Why does my bread dough not rise?"
 
@@ -15,13 +15,12 @@ import tempfile
 from importlib.resources import files
 from pathlib import Path
 
+from llama_index.core import StorageContext, VectorStoreIndex
 from llama_index.core.llms import MockLLM
-from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import TextNode
 
-from milvus_model_adapters.llama_index import MilvusHybridRetriever, MilvusModelRerank, add_nodes
+from milvus_model_adapters.llama_index import MilvusHybridVectorStore, MilvusModelRerank
 from milvus_model_adapters.rerank import CosineReranker
-from milvus_model_adapters.store import HybridStore
 
 
 def llm():  # type: ignore[no-untyped-def]
@@ -40,13 +39,17 @@ def llm():  # type: ignore[no-untyped-def]
 def main() -> None:
     question = sys.argv[1] if len(sys.argv) > 1 else "Why does my bread dough not rise?"
     rows = [json.loads(x) for x in (files("milvus_model_adapters") / "data" / "demo.jsonl").read_text().splitlines()]
-    store = HybridStore(str(Path(tempfile.mkdtemp()) / "llama_index_rag.db"))
-    add_nodes(store, [TextNode(id_=r["_id"], text=r["text"], metadata={"topic": r["topic"]}) for r in rows])
-
-    engine = RetrieverQueryEngine.from_args(
-        MilvusHybridRetriever(store, k=6),
+    vector_store = MilvusHybridVectorStore(uri=str(Path(tempfile.mkdtemp()) / "llama_index_rag.db"))
+    index = VectorStoreIndex(
+        [TextNode(id_=r["_id"], text=r["text"], metadata={"topic": r["topic"]}) for r in rows],
+        storage_context=StorageContext.from_defaults(vector_store=vector_store),
+        embed_model=vector_store.embed_model,
+    )
+    engine = index.as_query_engine(
         llm=llm(),
-        node_postprocessors=[MilvusModelRerank(reranker=CosineReranker(store.dense), top_n=2)],
+        vector_store_query_mode="hybrid",
+        similarity_top_k=6,
+        node_postprocessors=[MilvusModelRerank(reranker=CosineReranker(vector_store.store.dense), top_n=2)],
         response_mode="compact",
     )
     response = engine.query(question)
