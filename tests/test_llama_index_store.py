@@ -332,6 +332,8 @@ def test_bad_input_is_refused_before_any_write(vector_store: MilvusHybridVectorS
         vector_store.add([TextNode(id_="ok", text="fine"), TextNode(id_="empty", text="  ")])
     with pytest.raises(DimensionMismatchError):
         vector_store.add([TextNode(id_="short", text="fine", embedding=[0.1, 0.2])])
+    with pytest.raises(InvalidInputError, match="unknown add option"):
+        vector_store.add([TextNode(id_="ok", text="fine")], partition="p1")
     assert vector_store.store.count() == count and vector_store.store.get(["ok", "short"]) == []
     for mode in ("svm", "semantic_hybrid", "linear_regression"):
         with pytest.raises(InvalidInputError, match="not supported; use one of default, sparse"):

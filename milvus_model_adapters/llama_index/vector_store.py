@@ -29,6 +29,7 @@ from milvus_model_adapters.store.types import Hit
 
 DEFAULT_PARAMS = SearchParams(ranker=RRF(60))
 """Hybrid queries without ``alpha`` fuse by RRF (k=60), as LlamaIndex's Milvus store does."""
+_ADD_OPTIONS = frozenset({"batch_size", "show_progress"})
 
 
 class MilvusHybridVectorStore(BasePydanticVectorStore):
@@ -130,6 +131,10 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             InvalidInputError: If a node has no text; nothing is written.
             DimensionMismatchError: If an embedding does not have the collection's dimension.
         """
+        unknown = set(add_kwargs) - _ADD_OPTIONS
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise InvalidInputError(f"unknown add option(s): {names}; known: batch_size, show_progress")
         if isinstance(nodes, Sequence) and not isinstance(nodes, str) and len(nodes) == 0:
             return []
         rows = node_rows(nodes)
