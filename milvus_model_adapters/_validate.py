@@ -8,6 +8,11 @@ from typing import Any
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 
 
+def is_embedding_function(function: Any) -> bool:
+    """Whether ``function`` has callable ``encode_documents`` and ``encode_queries``, as pymilvus-model functions do."""
+    return callable(getattr(function, "encode_documents", None)) and callable(getattr(function, "encode_queries", None))
+
+
 def check_text(text: Any, *, what: str = "text") -> str:
     """Return ``text`` if it is a non-blank string, else raise a specific error."""
     if text is None:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from milvus_model_adapters._validate import is_embedding_function
 from milvus_model_adapters.errors import InvalidTypeError
 
 SELF_BATCHING = 4096
@@ -27,10 +28,7 @@ class SharedPass:
         Raises:
             InvalidTypeError: If it lacks those methods.
         """
-        if not (
-            callable(getattr(function, "encode_documents", None))
-            and callable(getattr(function, "encode_queries", None))
-        ):
+        if not is_embedding_function(function):
             raise InvalidTypeError(f"{type(function).__name__} is not an embedding function")
         self.function = function
         self._lock = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from milvus_model_adapters._validate import check_text, check_texts
+from milvus_model_adapters._validate import check_text, check_texts, is_embedding_function
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.errors import InvalidTypeError, NotFittedError
 from milvus_model_adapters.sparse import SparseVector, to_dicts
@@ -28,10 +28,7 @@ class SparseEncoder:
         Raises:
             InvalidTypeError: If it lacks ``encode_documents`` / ``encode_queries``.
         """
-        if not (
-            callable(getattr(function, "encode_documents", None))
-            and callable(getattr(function, "encode_queries", None))
-        ):
+        if not is_embedding_function(function):
             raise InvalidTypeError(f"{type(function).__name__} is not a sparse embedding function")
         self.function = mend_splade(function)
 

@@ -79,7 +79,7 @@ def plan(query: VectorStoreQuery, base: SearchParams, options: Mapping[str, Any]
     extra = {k: v for k, v in options.items() if k not in _MMR_KEYS}
     if "mode" in extra or "k" in extra:
         raise InvalidInputError("set the mode with vector_store_query_mode and k with similarity_top_k")
-    fields: dict[str, Any] = {"mode": MODES[mode], **_where(query, extra)}
+    fields: dict[str, Any] = {"mode": MODES[mode], **_where(query, extra.pop("filter", None), extra.pop("expr", None))}
     text = query.query_str if query.query_str and query.query_str.strip() else None
     vector = list(query.query_embedding) if query.query_embedding is not None else None
     if fields["mode"] == "sparse" or (fields["mode"] == "hybrid" and vector is None):
@@ -110,18 +110,18 @@ def _k(query: VectorStoreQuery, mode: VectorStoreQueryMode) -> int:
     return query.similarity_top_k
 
 
-def _where(query: VectorStoreQuery, extra: dict[str, Any]) -> dict[str, Any]:
-    """The query's filters, doc_ids and node_ids, joined to a ``filter`` / ``expr`` among ``extra``."""
-    parts = [f for f in (to_filter(query.filters), extra.pop("filter", None)) if f]
+def _where(query: VectorStoreQuery, flt: Any, expr: str | None) -> dict[str, Any]:
+    """The query's filters, doc_ids and node_ids, joined to the core ``filter`` / ``expr`` given with it."""
+    parts = [f for f in (to_filter(query.filters), flt) if f]
     if query.doc_ids:
         parts.append({"ref_doc_id": {"$in": list(query.doc_ids)}})
     out: dict[str, Any] = {}
     if parts:
         out["filter"] = parts[0] if len(parts) == 1 else {"$and": parts}
     ids = documents.ids_expression(query.node_ids) if query.node_ids else None
-    expr = combine(ids, extra.pop("expr", None))
-    if expr:
-        out["expr"] = expr
+    joined = combine(ids, expr)
+    if joined:
+        out["expr"] = joined
     return out
 
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from pymilvus import MilvusClient
 
+from milvus_model_adapters._validate import is_embedding_function
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
 
@@ -179,7 +180,7 @@ def sparse_route(
     """
     if isinstance(sparse, SparseRoute):
         return sparse
-    if callable(getattr(sparse, "encode_documents", None)) and callable(getattr(sparse, "encode_queries", None)):
+    if is_embedding_function(sparse):
         from milvus_model_adapters.store.learned_route import LearnedSparse
 
         return LearnedSparse(sparse)
