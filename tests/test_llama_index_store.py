@@ -221,6 +221,8 @@ def test_mmr_mode(vector_store: MilvusHybridVectorStore) -> None:
     assert ids == [h.id for h in store.mmr_search(vector, 3, candidates=12, lambda_mult=0.0)]
     with pytest.raises(InvalidInputError, match="not both"):
         vector_store.query(query, mmr_prefetch_k=5, mmr_prefetch_factor=2.0)
+    with pytest.raises(InvalidInputError, match="at least one candidate"):
+        vector_store.query(query, mmr_prefetch_k=0)
 
 
 def _leaf(key: str, op: FilterOperator, value: Any) -> MetadataFilter:

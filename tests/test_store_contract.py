@@ -256,6 +256,13 @@ def test_search_by_vector_is_the_dense_search_of_that_vector(filled_store: Hybri
     )
     with pytest.raises(DimensionMismatchError):
         filled_store.search_by_vector([0.1, 0.2], 3)
+    # A query with its vector given searches as the query alone does; the vectors must match the queries.
+    given = [(h.id, h.score) for h in filled_store.search(query, 4, vector=list(vector))]
+    alone = [(h.id, h.score) for h in filled_store.search(query, 4)]
+    assert [i for i, _ in given] == [i for i, _ in alone]
+    assert [s for _, s in given] == pytest.approx([s for _, s in alone], abs=1e-5)
+    with pytest.raises(InvalidInputError, match="1 vectors for 2 queries"):
+        filled_store.search_many([query, "jet engines"], 3, vectors=[list(vector)])
 
 
 def test_mmr_search_diversifies_the_candidates_by_their_stored_vectors(store: HybridStore) -> None:
