@@ -1,26 +1,37 @@
 """Text analysis for BM25: tokenizer, lowercasing, stopwords and a Snowball stemmer, all offline.
 
-The default :class:`Analyzer` needs no NLTK data: its English stopwords ship with the package and
-its stemmer is the Snowball stemmer compiled in PyStemmer. Any callable ``str -> list[str]`` can be
-used instead (for example one of pymilvus-model's analyzers for Chinese or Japanese), see
-:class:`~milvus_model_adapters.bm25.BM25Encoder`.
+The default :class:`Analyzer` is English and needs no NLTK data: its stopwords ship with the package
+and its stemmer is the Snowball stemmer compiled in PyStemmer. Every other Snowball language and
+Chinese, Japanese and Korean are one argument away (``Analyzer("de")``, ``Analyzer("zh")``; see
+:mod:`~milvus_model_adapters.languages`). Any callable ``str -> list[str]`` can be used instead,
+see :class:`~milvus_model_adapters.bm25.BM25Encoder`.
+
+Words are runs of Unicode letters, digits and combining marks (so Hindi, Tamil or decomposed
+accents stay whole) of two characters or more, in Unicode NFC form. Apostrophes and hyphens split
+words: French "l'avion" gives "avion" and "e-mail" gives "mail", so hyphenated compounds are found
+by their parts.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import regex
+
 from milvus_model_adapters._deps import require
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.stopwords import ENGLISH
+from milvus_model_adapters.languages import Language, language_of, normalize
+from milvus_model_adapters.segmenters import Segmenter, segmenter
 
 TextAnalyzer = Callable[[str], list[str]]
 """Any function that turns a text into the list of terms BM25 counts."""
 
 DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-"""Words of two or more letters or digits; the pattern of scikit-learn and bm25s."""
+"""Words of two or more letters or digits; the pattern of scikit-learn and bm25s.
+
+Patterns are compiled with the ``regex`` module, whose ``\\w`` also takes combining marks."""
 
 SEPARATOR = "\x01"
 """Marks the end of a text in :meth:`Analyzer.flat_words`; never part of a word."""
@@ -32,11 +43,9 @@ _ASCII_SPLIT = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "_" or chr(c) == SEPARATOR) else ord(" ") for c in range(256)
 )
 
-_STOPWORDS: dict[str, frozenset[str]] = {"english": ENGLISH}
-
 
 class Analyzer:
-    """Tokenize, lowercase, drop stopwords and stem: the English BM25 analyzer, offline.
+    """Tokenize, lowercase, drop stopwords and stem (or segment, for Chinese, Japanese and Korean), offline.
 
     Stems are cached per distinct word, so analysing a large corpus costs one regular-expression
     pass per text and one stemmer call per new word.
@@ -44,6 +53,8 @@ class Analyzer:
     Example:
         >>> Analyzer()("The engines were running")
         ['engin', 'run']
+        >>> Analyzer("de")("Die Häuser wurden gebaut")
+        ['haus', 'gebaut']
     """
 
     def __init__(
@@ -58,42 +69,46 @@ class Analyzer:
         """Build an analyzer.
 
         Args:
-            language: Snowball stemmer language (any that PyStemmer knows: ``english``, ``german``,
-                ``french``, ...). Its stopwords are used when the package ships them (English).
+            language: ISO 639-1 code or English name (``"de"``, ``"german"``): every Snowball
+                language of PyStemmer, and Chinese, Japanese and Korean through their extras (see
+                :mod:`~milvus_model_adapters.languages`). Any other PyStemmer algorithm
+                (``"porter"``) is a stemmer without stopwords.
             stopwords: Words to drop, replacing the language's list; ``[]`` keeps every word.
-            stem: Whether to stem.
+            stem: Whether to stem (Chinese, Japanese and Korean are not stemmed).
             lowercase: Whether to lowercase before matching stopwords.
-            token_pattern: Regular expression whose matches are the tokens.
+            token_pattern: Regular expression whose matches are the tokens (not used for Chinese,
+                Japanese and Korean, whose segmenter finds the words).
 
         Raises:
-            InvalidInputError: If the stemmer language is unknown or the pattern does not compile.
+            InvalidInputError: If the language is unknown or the pattern does not compile.
+            MissingDependencyError: If the language's segmenter is not installed (naming its extra).
         """
-        if not isinstance(language, str):
-            raise InvalidTypeError(f"language must be a string, got {type(language).__name__}")
-        self.language = language
+        info = _language_or_stemmer(language)
+        self.language = info.name
         self.stem = stem
         self.lowercase = lowercase
         self.token_pattern = token_pattern
+        self._default_stopwords = info.stopwords() if info.code else frozenset()
         if stopwords is None:
-            self.stopwords = _STOPWORDS.get(language, frozenset())
+            self.stopwords = self._default_stopwords
         elif isinstance(stopwords, str):
             raise InvalidTypeError("stopwords must be an iterable of words, not a string")
         else:
-            self.stopwords = frozenset(stopwords)
+            self.stopwords = frozenset(normalize(w) if lowercase else w for w in stopwords)
         try:
-            self._pattern = re.compile(token_pattern)
-        except re.error as exc:
+            self._pattern = regex.compile(token_pattern)
+        except regex.error as exc:
             raise InvalidInputError(f"token_pattern does not compile: {exc}") from exc
+        self._segment: Segmenter | None = segmenter(info.segmentation) if info.segmentation else None
+        # The default pattern finds words of two characters or more; a one-character word (from the
+        # ASCII fast path of flat_words) is not a term.
+        self._min_length = 2 if token_pattern == DEFAULT_TOKEN_PATTERN and self._segment is None else 1
         self._stemmer: Any = None
-        if stem:
+        if stem and info.stemmer is not None:
             require("Stemmer", package="PyStemmer", purpose="BM25 stemming")
             import Stemmer
 
-            try:
-                self._stemmer = Stemmer.Stemmer(language)
-            except KeyError as exc:
-                known = ", ".join(sorted(Stemmer.algorithms()))
-                raise InvalidInputError(f"no Snowball stemmer for {language!r}; known: {known}") from exc
+            self._stemmer = Stemmer.Stemmer(info.stemmer)
         self._cache: dict[str, str | None] = {}
 
     def __call__(self, text: str) -> list[str]:
@@ -111,11 +126,14 @@ class Analyzer:
         return out
 
     def words(self, texts: Sequence[str]) -> list[list[str]]:
-        """Split each text into raw (lowercased) words, before stopwords and stemming."""
-        findall = self._pattern.findall
+        """Split each text into raw (lowercased, NFC) words, before stopwords and stemming."""
+        texts = [t if t.isascii() else unicodedata.normalize("NFC", t) for t in texts]
         if self.lowercase:
-            return [findall(text.lower()) for text in texts]
-        return [findall(text) for text in texts]
+            texts = [t.lower() for t in texts]
+        if self._segment is not None:
+            return [self._segment(t) for t in texts]
+        findall = self._pattern.findall
+        return [findall(t) for t in texts]
 
     def flat_words(self, texts: Sequence[str]) -> list[str]:
         """Raw words of all texts in one list, each text followed by :data:`SEPARATOR`.
@@ -125,7 +143,7 @@ class Analyzer:
         The list may then hold one-character words, which :meth:`term` maps to ``None``.
         """
         joined = _SPACED_SEPARATOR.join(texts) + _SPACED_SEPARATOR
-        if self.token_pattern == DEFAULT_TOKEN_PATTERN and joined.isascii():
+        if self.token_pattern == DEFAULT_TOKEN_PATTERN and self._segment is None and joined.isascii():
             data = joined.encode("ascii")
             if self.lowercase:
                 data = data.lower()
@@ -150,9 +168,8 @@ class Analyzer:
         new = {w for w in words if w not in cache}
         if not new:
             return
-        stop = self.stopwords
-        short = self.token_pattern == DEFAULT_TOKEN_PATTERN
-        keep = [w for w in new if w not in stop and not (short and len(w) < 2)]
+        stop, shortest = self.stopwords, self._min_length
+        keep = [w for w in new if w not in stop and len(w) >= shortest]
         for w in new.difference(keep):
             cache[w] = None
         stems = self._stemmer.stemWords(keep) if self._stemmer is not None else keep
@@ -160,11 +177,10 @@ class Analyzer:
 
     def config(self) -> dict[str, Any]:
         """Return the settings as JSON-serialisable data (saved with BM25 parameters)."""
-        default_stop = _STOPWORDS.get(self.language, frozenset())
         return {
             "type": "milvus_model_adapters.Analyzer",
             "language": self.language,
-            "stopwords": None if self.stopwords == default_stop else sorted(self.stopwords),
+            "stopwords": None if self.stopwords == self._default_stopwords else sorted(self.stopwords),
             "stem": self.stem,
             "lowercase": self.lowercase,
             "token_pattern": self.token_pattern,
@@ -185,3 +201,16 @@ class Analyzer:
 
     def __repr__(self) -> str:
         return f"Analyzer(language={self.language!r}, stem={self.stem}, stopwords={len(self.stopwords)})"
+
+
+def _language_or_stemmer(name: str) -> Language:
+    """The language called ``name``, or a bare PyStemmer algorithm (``"porter"``) without stopwords."""
+    try:
+        return language_of(name)
+    except InvalidInputError:
+        require("Stemmer", package="PyStemmer", purpose="BM25 stemming")
+        import Stemmer
+
+        if name in Stemmer.algorithms():
+            return Language(name, "", "bundled")
+        raise

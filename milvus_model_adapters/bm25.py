@@ -157,15 +157,25 @@ class BM25Encoder:
             raise NotFittedError("BM25 encoder is not fitted: call fit(corpus) or BM25Encoder.load(path) first")
 
     # ------------------------------------------------------------------ analysis
-    def analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
-        """Map texts to term indices.
+    def analyze(
+        self, texts: Sequence[str], *, grow: bool = False, languages: Sequence[str | None] | None = None
+    ) -> AnalyzedBatch:
+        """Map documents to term indices.
 
         Args:
             texts: The texts.
             grow: Add unseen terms to the vocabulary (statistics are not touched: see :meth:`update`).
                 Otherwise unseen terms count towards document length but get no weight.
+            languages: Each document's language, for a :class:`~milvus_model_adapters.multilingual.
+                MultilingualAnalyzer` (``None`` entries: not given; ``None``: none given).
         """
-        batch = self._terms.analyze(texts, grow=grow)
+        return self._grown(self._terms.analyze(texts, grow=grow, languages=languages))
+
+    def analyze_queries(self, texts: Sequence[str]) -> AnalyzedBatch:
+        """Map queries to term indices (a multilingual analyzer analyses queries in their language)."""
+        return self._grown(self._terms.analyze(texts, queries=True))
+
+    def _grown(self, batch: AnalyzedBatch) -> AnalyzedBatch:
         if len(self._terms) > len(self._df):
             self._df = np.concatenate([self._df, np.zeros(len(self._terms) - len(self._df), dtype=np.int64)])
         return batch
@@ -277,26 +287,36 @@ class BM25Encoder:
         self._fitted = True
 
     # ------------------------------------------------------------------ fit
-    def fit(self, corpus: Sequence[str]) -> BM25Encoder:
+    def fit(self, corpus: Sequence[str], *, languages: Sequence[str | None] | None = None) -> BM25Encoder:
         """Compute statistics from ``corpus``, replacing any previous ones. Returns ``self``.
 
         The corpus's analysis is kept until the next ``encode_documents``: ``fit(docs)`` followed by
         ``encode_documents(docs)`` (pymilvus-model's pattern) analyses ``docs`` once, as
-        :meth:`fit_transform` does.
+        :meth:`fit_transform` does. ``languages`` gives each document's language to a
+        :class:`~milvus_model_adapters.multilingual.MultilingualAnalyzer`.
         """
         texts = check_texts(corpus, what="corpus")
-        self._fit_batch = self._fit(texts)
-        self._fit_texts = texts
+        self._fit_batch = self._fit(texts, languages)
+        self._fit_texts = texts if languages is None else None
         return self
 
-    def fit_transform(self, corpus: Sequence[str]) -> sp.csr_array:
+    def fit_transform(self, corpus: Sequence[str], *, languages: Sequence[str | None] | None = None) -> sp.csr_array:
         """Fit on ``corpus`` and return its document vectors, analysing each text once."""
-        return self.document_vectors(self._fit(check_texts(corpus, what="corpus")))
+        return self.document_vectors(self._fit(check_texts(corpus, what="corpus"), languages))
 
-    def _fit(self, texts: list[str]) -> AnalyzedBatch:
+    def _fit(self, texts: list[str], languages: Sequence[str | None] | None = None) -> AnalyzedBatch:
         self._reset()
+        if languages is not None and len(languages) != len(texts):
+            raise InvalidInputError(f"got {len(languages)} languages for {len(texts)} texts")
         # Analysed in slices, so the per-token strings of only one slice are alive at a time.
-        parts = [self.analyze(texts[i : i + _FIT_SLICE], grow=True) for i in range(0, len(texts), _FIT_SLICE)]
+        parts = [
+            self.analyze(
+                texts[i : i + _FIT_SLICE],
+                grow=True,
+                languages=None if languages is None else languages[i : i + _FIT_SLICE],
+            )
+            for i in range(0, len(texts), _FIT_SLICE)
+        ]
         batch = parts[0] if len(parts) == 1 else AnalyzedBatch.concat(parts)
         self.update(batch)
         return batch
@@ -328,8 +348,12 @@ class BM25Encoder:
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
         return sp.csr_array((values.astype(np.float32), cols, indptr), shape=(n, self.dim))
 
-    def encode_documents(self, documents: Sequence[str]) -> sp.csr_array:
+    def encode_documents(
+        self, documents: Sequence[str], *, languages: Sequence[str | None] | None = None
+    ) -> sp.csr_array:
         """Encode documents with the fitted statistics; terms never seen in fitting are dropped.
+
+        ``languages`` gives each document's language to a multilingual analyzer.
 
         Returns:
             A ``float32`` CSR array, one row per document, ``dim`` columns.
@@ -338,9 +362,9 @@ class BM25Encoder:
         texts = check_texts(documents, what="documents")
         batch, fitted = self._fit_batch, self._fit_texts
         self._fit_batch = self._fit_texts = None
-        if batch is not None and fitted == texts:
+        if batch is not None and languages is None and fitted == texts:
             return self.document_vectors(batch)
-        return self.document_vectors(self.analyze(texts))
+        return self.document_vectors(self.analyze(texts, languages=languages))
 
     def encode_queries(self, queries: Sequence[str]) -> sp.csr_array:
         """Encode queries; a query with no known term gives an empty row (it matches nothing).
@@ -349,7 +373,7 @@ class BM25Encoder:
             A ``float32`` CSR array, one row per query, ``dim`` columns.
         """
         self._require_fitted()
-        return self.query_vectors(self.analyze(check_texts(queries, what="queries")))
+        return self.query_vectors(self.analyze_queries(check_texts(queries, what="queries")))
 
     def encode_query(self, query: str) -> sp.csr_array:
         """Encode one query as a one-row CSR array."""

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
+from milvus_model_adapters.analyzer import TextAnalyzer
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError, ParamsFileError
+from milvus_model_adapters.multilingual import analyzer_from_config
 
 if TYPE_CHECKING:
     from milvus_model_adapters.bm25 import BM25Encoder
@@ -115,7 +116,7 @@ def from_params(params: Any, *, analyzer: TextAnalyzer | None = None, source: st
         raise ParamsFileError(f"{source}: unknown idf formula {formula!r}; known: {', '.join(IDF_FORMULAS)}")
     if analyzer is None and isinstance(params.get("analyzer"), dict):
         try:
-            analyzer = Analyzer.from_config(params["analyzer"])
+            analyzer = analyzer_from_config(params["analyzer"])
         except (InvalidInputError, InvalidTypeError) as exc:
             raise ParamsFileError(f"{source}: bad analyzer settings ({exc})") from None
     try:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from milvus_model_adapters.analyzer import SEPARATOR, Analyzer, TextAnalyzer
 from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.multilingual import MultilingualAnalyzer
 
 _UNKNOWN, _NOT_COUNTED, _END = -1, -2, -3
 
@@ -117,25 +118,41 @@ class TermIndex:
             self._forget_unknown_words()
         return out
 
-    def analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
+    def analyze(
+        self,
+        texts: Sequence[str],
+        *,
+        grow: bool = False,
+        languages: Sequence[str | None] | None = None,
+        queries: bool = False,
+    ) -> AnalyzedBatch:
         """Map texts to term indices.
 
         Args:
             texts: The texts.
             grow: Add unseen terms to the vocabulary.
                 Otherwise unseen terms count towards document length but get no weight.
+            languages: Each document's language, for a :class:`~milvus_model_adapters.multilingual.
+                MultilingualAnalyzer` (``None`` entries: not given).
+            queries: The texts are queries (a multilingual analyzer analyses them differently).
         """
         with _gc_paused():
-            return self._analyze(texts, grow=grow)
+            if isinstance(self.analyzer, MultilingualAnalyzer):
+                analyzer = self.analyzer
+                terms = analyzer.analyze_queries(texts) if queries else analyzer.analyze_documents(texts, languages)
+                return self._count(terms, grow)
+            if isinstance(self.analyzer, Analyzer):
+                return self._analyze_fast(self.analyzer, texts, grow)
+            return self._count((self.analyzer(text) for text in texts), grow, len(texts))
 
-    def _analyze(self, texts: Sequence[str], *, grow: bool = False) -> AnalyzedBatch:
-        if isinstance(self.analyzer, Analyzer):
-            return self._analyze_fast(self.analyzer, texts, grow)
+    def _count(self, analysed: Iterable[list[str]], grow: bool, n: int | None = None) -> AnalyzedBatch:
         vocab = self._vocab
-        n = len(texts)
+        if n is None:
+            analysed = list(analysed)
+            n = len(analysed)
         lengths = np.zeros(n, dtype=np.int64)
         ids: list[int] = []
-        for i, terms in enumerate(self.analyzer(text) for text in texts):
+        for i, terms in enumerate(analysed):
             if grow:
                 for term in terms:
                     if term not in vocab:

@@ -23,6 +23,7 @@ from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25 import BM25Encoder, IdfFormula
 from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import InvalidInputError, SchemaMismatchError
+from milvus_model_adapters.multilingual import analyzer_from_config, document_languages
 from milvus_model_adapters.sparse import to_dicts
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.bm25_state import FORMAT, BM25State, Delta, check_format, settings_of
@@ -136,7 +137,7 @@ class ClientBM25(SparseRoute):
         bm25 = self.encoder
         self._sync(force=True)
         stored, old = self._stored_analysis([r[schema.ID] for r in rows])
-        analyzed = bm25.analyze(texts, grow=True)
+        analyzed = bm25.analyze(texts, grow=True, languages=self._languages(rows))
         delta = Delta.of(bm25, analyzed)
         if old is not None:
             delta = delta.plus(-Delta.of(bm25, old))
@@ -156,10 +157,10 @@ class ClientBM25(SparseRoute):
     def delete(self, ids: Sequence[str]) -> int:
         """Delete the stored documents among ``ids`` and take them out of the statistics."""
         self._sync(force=True)
-        found = self.client.get(self.collection, ids=list(ids), output_fields=[schema.ID, schema.TEXT])
+        found = self.client.get(self.collection, ids=list(ids), output_fields=self._stored_fields)
         if not found:
             return 0
-        old = self.encoder.analyze([r[schema.TEXT] for r in found])
+        old = self.encoder.analyze([r[schema.TEXT] for r in found], languages=self._languages(found))
         delta = -Delta.of(self.encoder, old)
         keys = self.state.begin(delta)
         self.client.delete(self.collection, ids=[r[schema.ID] for r in found])
@@ -169,9 +170,25 @@ class ClientBM25(SparseRoute):
 
     def _stored_analysis(self, ids: list[str]) -> tuple[set[str], AnalyzedBatch | None]:
         """Which of ``ids`` are stored, and the terms of their stored texts (the analyzer is fixed)."""
-        found = self.client.get(self.collection, ids=ids, output_fields=[schema.ID, schema.TEXT])
+        found = self.client.get(self.collection, ids=ids, output_fields=self._stored_fields)
         stored = {r[schema.ID] for r in found}
-        return stored, self.encoder.analyze([r[schema.TEXT] for r in found]) if found else None
+        if not found:
+            return stored, None
+        return stored, self.encoder.analyze([r[schema.TEXT] for r in found], languages=self._languages(found))
+
+    @property
+    def _stored_fields(self) -> list[str]:
+        """What re-analysing a stored document needs: its text, and its metadata if that gives its language."""
+        if document_languages(self.encoder.analyzer, []) is None:
+            return [schema.ID, schema.TEXT]
+        return [schema.ID, schema.TEXT, schema.METADATA]
+
+    def _languages(self, rows: Sequence[Mapping[str, Any]]) -> list[str | None] | None:
+        return document_languages(self.encoder.analyzer, (r.get(schema.METADATA) for r in rows))
+
+    def check_documents(self, metadatas: Sequence[Mapping[str, Any] | None]) -> None:
+        """Refuse metadata that names a language the analyzer does not have, before anything is written."""
+        document_languages(self.encoder.analyzer, metadatas)
 
     def queries(self, texts: Sequence[str]) -> list[Any | None]:
         """BM25 query vectors; ``None`` for a query with no known term."""
@@ -179,7 +196,7 @@ class ClientBM25(SparseRoute):
         bm25 = self.encoder
         if not bm25.is_fitted or bm25.corpus_size == 0:
             return [None for _ in texts]
-        return [v or None for v in self._dicts(bm25.query_vectors(bm25.analyze(texts)))]
+        return [v or None for v in self._dicts(bm25.query_vectors(bm25.analyze_queries(texts)))]
 
     def sync(self) -> None:
         """Read the statistics other writers committed, now."""
@@ -234,7 +251,8 @@ class ClientBM25(SparseRoute):
         return done
 
     def _reencode(self, rows: list[dict[str, Any]]) -> int:
-        vectors = self._dicts(self.encoder.document_vectors(self.encoder.analyze([r[schema.TEXT] for r in rows])))
+        analyzed = self.encoder.analyze([r[schema.TEXT] for r in rows], languages=self._languages(rows))
+        vectors = self._dicts(self.encoder.document_vectors(analyzed))
         fields = (schema.ID, schema.TEXT, schema.METADATA)
         new = [
             {**{f: r[f] for f in fields}, schema.DENSE: list(r[schema.DENSE]), schema.SPARSE: v}
@@ -264,7 +282,7 @@ def _encoder_from_settings(settings: Mapping[str, Any], current: BM25Encoder) ->
     analyzer: TextAnalyzer = current.analyzer
     config = settings.get("analyzer")
     if isinstance(config, dict):
-        analyzer = Analyzer.from_config(config)
+        analyzer = analyzer_from_config(config)
     return BM25Encoder(
         analyzer,
         k1=float(settings["k1"]),

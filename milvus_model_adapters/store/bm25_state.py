@@ -31,6 +31,7 @@ from pymilvus import DataType, MilvusClient
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import StoreStateError
+from milvus_model_adapters.multilingual import document_languages
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import query_all
 
@@ -201,8 +202,9 @@ class BM25State:
         """
         encoder.set_statistics([], encoder.document_frequencies[:0], 0, 0.0)
         total = Delta()
-        for texts in self._iterate_texts():
-            batch = encoder.analyze(texts, grow=True)
+        for rows in self._iterate_rows(encoder):
+            languages = document_languages(encoder.analyzer, (r.get(schema.METADATA) for r in rows))
+            batch = encoder.analyze([r[schema.TEXT] for r in rows], grow=True, languages=languages)
             total = total.plus(Delta.of(encoder, batch))
         stale = sorted(self._keys("d:") | self._keys("p:"))
         parts = total.parts()
@@ -221,10 +223,13 @@ class BM25State:
         self.drop()
         self.create(encoder)
 
-    def _iterate_texts(self) -> Iterator[list[str]]:
-        batch: list[str] = []
-        for row in query_all(self.client, self.collection, "", [schema.TEXT], action="read the stored texts"):
-            batch.append(row[schema.TEXT])
+    def _iterate_rows(self, encoder: BM25Encoder) -> Iterator[list[dict[str, Any]]]:
+        """The stored texts in batches, with their metadata when it gives the documents' languages."""
+        needs_metadata = document_languages(encoder.analyzer, []) is not None
+        fields = [schema.TEXT, schema.METADATA] if needs_metadata else [schema.TEXT]
+        batch: list[dict[str, Any]] = []
+        for row in query_all(self.client, self.collection, "", fields, action="read the stored texts"):
+            batch.append(row)
             if len(batch) >= 1000:
                 yield batch
                 batch = []

@@ -177,6 +177,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         """
         docs, keys = documents.prepare(texts, metadatas, ids, embeddings, dim=self.dense.dim)
         batch_size = check_positive_int(batch_size, what="batch_size")
+        self.sparse.check_documents([d.metadata for d in docs])
         bar = progress(len(docs), show_progress, "Indexing", "doc")
         try:
             for start in range(0, len(docs), batch_size):

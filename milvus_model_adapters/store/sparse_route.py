@@ -53,6 +53,9 @@ class SparseRoute(ABC):
         """What recreates this source for another collection (JSON): ``kind`` and its parameters."""
         return {"kind": self.kind}
 
+    def check_documents(self, metadatas: Sequence[Mapping[str, Any] | None]) -> None:  # noqa: B027 - optional hook
+        """Refuse documents this source cannot write, before anything is written."""
+
     def check_existing(self) -> None:  # noqa: B027 - optional hook
         """Check an existing collection has what this source needs (called before :meth:`open`)."""
 

@@ -1,0 +1,103 @@
+"""Word segmentation for Chinese, Japanese and Korean, whose words are not separated by spaces.
+
+Each segmenter is an optional extra with its dictionary shipped as a package, so nothing is
+downloaded:
+
+=========  =================================================  =========================
+language   segmenter                                          extra
+=========  =================================================  =========================
+Chinese    ``rjieba`` (jieba's dictionary, search mode)       ``milvus-model-adapters[zh]``
+Japanese   ``fugashi`` (MeCab) with the ``unidic-lite``       ``milvus-model-adapters[ja]``
+           dictionary
+Korean     ``kiwipiepy`` with its packaged model              ``milvus-model-adapters[ko]``
+=========  =================================================  =========================
+
+A segmenter returns the words to count, punctuation and whitespace removed. Chinese gives jieba's
+search-mode words (a long word and its dictionary sub-words, so that "数据库" is found by "数据").
+Japanese and Korean give the dictionary forms of content words: particles, endings, auxiliaries and
+symbols are left out by their part-of-speech tags, so inflected forms of one word match.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from milvus_model_adapters._deps import require
+from milvus_model_adapters.languages import Segmentation
+
+Segmenter = Callable[[str], list[str]]
+"""Text -> words."""
+
+# UniDic parts of speech that carry no content: particles, auxiliary verbs, symbols, blanks (and,
+# below, the dependent verbs such as いる and する of "しています").
+_JA_SKIPPED = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+# Kiwi tags kept: nouns (N*), verb and adjective stems (VV, VA), roots (XR), adverbs (MAG), foreign
+# words, numbers and hanja (SL, SN, SH).
+_KO_KEPT_PREFIXES = ("N", "VV", "VA", "XR", "MAG", "SL", "SN", "SH")
+
+_lock = threading.Lock()
+_segmenters: dict[str, Segmenter] = {}
+
+
+def segmenter(kind: Segmentation) -> Segmenter:
+    """The segmenter of a language, loaded once per process.
+
+    Raises:
+        MissingDependencyError: If its extra is not installed (the message names the extra).
+    """
+    with _lock:
+        if kind not in _segmenters:
+            _segmenters[kind] = _LOADERS[kind]()
+        return _segmenters[kind]
+
+
+def _has_word_character(token: str) -> bool:
+    return any(c.isalnum() for c in token)
+
+
+def _chinese() -> Segmenter:
+    require("rjieba", extra="zh", purpose="Chinese word segmentation")
+    import rjieba
+
+    def segment(text: str) -> list[str]:
+        return [w for w in rjieba.cut_for_search(text, True) if _has_word_character(w)]
+
+    return segment
+
+
+def _japanese() -> Segmenter:
+    require("fugashi", extra="ja", purpose="Japanese word segmentation")
+    require("unidic_lite", extra="ja", purpose="Japanese word segmentation (its dictionary)")
+    import fugashi
+    import unidic_lite
+
+    tagger: Any = fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+    lock = threading.Lock()  # a MeCab tagger is not safe to share between threads
+
+    def segment(text: str) -> list[str]:
+        with lock:
+            words = [(w.surface, w.feature.pos1, w.feature.pos2, w.feature.orthBase) for w in tagger(text)]
+        return [
+            base or surface
+            for surface, pos, sub, base in words
+            if pos not in _JA_SKIPPED and sub != "非自立可能" and _has_word_character(surface)
+        ]
+
+    return segment
+
+
+def _korean() -> Segmenter:
+    require("kiwipiepy", extra="ko", purpose="Korean word segmentation")
+    from kiwipiepy import Kiwi
+
+    kiwi: Any = Kiwi()
+
+    def segment(text: str) -> list[str]:
+        return [t.form for t in kiwi.tokenize(text) if t.tag.startswith(_KO_KEPT_PREFIXES)]
+
+    return segment
+
+
+_LOADERS: dict[str, Callable[[], Segmenter]] = {"zh": _chinese, "ja": _japanese, "ko": _korean}

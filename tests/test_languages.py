@@ -1,0 +1,128 @@
+"""Stores in other languages and in several at once, on a Milvus Lite file and a served engine."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import numpy as np
+import pytest
+
+from milvus_model_adapters import BM25Encoder
+from milvus_model_adapters.analyzer import Analyzer
+from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.multilingual import MultilingualAnalyzer
+from milvus_model_adapters.store import HybridStore
+
+from .bilingual import CHINESE, CHINESE_QUERIES, ENGLISH_QUERIES, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
+from .fixed_dense import HashDense
+
+QUERIES = {**GERMAN_QUERIES, **CHINESE_QUERIES, **ENGLISH_QUERIES}
+
+
+@pytest.fixture(params=["lite", pytest.param("server", marks=pytest.mark.network)])
+def place(request: pytest.FixtureRequest, tmp_path: Any) -> tuple[str, str]:
+    """Where a store lives: a Milvus Lite file, or a collection on a Milvus server on 127.0.0.1."""
+    if request.param == "lite":
+        return str(tmp_path / "languages.db"), "documents"
+    return request.getfixturevalue("server_uri"), "t_" + uuid.uuid4().hex[:12]
+
+
+def _open(place: tuple[str, str], analyzer: Any = None, **kwargs: Any) -> HybridStore:
+    uri, name = place
+    return HybridStore(uri, name, dense=HashDense(), analyzer=analyzer, **kwargs)
+
+
+def _bm25_top(store: HybridStore, query: str) -> str | None:
+    hits = store.search(query, 3, mode="sparse")
+    return hits[0].id if hits else None
+
+
+def test_mixed_language_store_reopens_with_its_analyzer(place: tuple[str, str]) -> None:
+    ids = list(TEXTS)
+    metadatas = [{"language": LANGUAGE_OF[i]} for i in ids]
+    analyzer = MultilingualAnalyzer(["de", "en", "zh"])
+    half = len(ids) // 2
+    with _open(place, analyzer, drop_existing=True) as store:
+        store.add([TEXTS[i] for i in ids[:half]], metadatas[:half], ids[:half])
+    # Reopened with no analyzer: the stored settings analyse the new documents and the queries.
+    with _open(place) as store:
+        assert store.sparse.encoder.analyzer.config() == analyzer.config()
+        store.add([TEXTS[i] for i in ids[half:]], metadatas[half:], ids[half:])
+        for query, answer in QUERIES.items():
+            assert _bm25_top(store, query) == answer, query
+        # A German query finds German documents, an English one English documents.
+        assert LANGUAGE_OF[_bm25_top(store, "Häuser aus Holz") or ""] == "de"
+        assert LANGUAGE_OF[_bm25_top(store, "houses made of wood") or ""] == "en"
+        # The store's statistics equal a fit of the same documents in their languages.
+        reference = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"])).fit(
+            [TEXTS[i] for i in ids], languages=[LANGUAGE_OF[i] for i in ids]
+        )
+        stats = store.bm25_stats()
+        assert stats["corpus_size"] == reference.corpus_size
+        assert stats["avgdl"] == pytest.approx(reference.avgdl, rel=1e-9)
+
+
+def test_bm25_scores_equal_an_independent_evaluation(place: tuple[str, str]) -> None:
+    ids = list(TEXTS)
+    texts = [TEXTS[i] for i in ids]
+    languages = [LANGUAGE_OF[i] for i in ids]
+    analyzer = MultilingualAnalyzer(["de", "en", "zh"])
+    with _open(place, analyzer, drop_existing=True) as store:
+        store.add(texts, [{"language": lang} for lang in languages], ids)
+        reference = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"]), idf="lucene")
+        documents = reference.fit_transform(texts, languages=languages)
+        for query in QUERIES:
+            expected = (documents @ reference.encode_queries([query]).T).toarray().ravel()
+            hits = store.search(query, len(ids), mode="sparse")
+            got = {h.id: h.score for h in hits}
+            want = {i: float(s) for i, s in zip(ids, expected, strict=True) if s > 0}
+            assert got.keys() == want.keys(), query
+            np.testing.assert_allclose([got[i] for i in want], list(want.values()), rtol=1e-4)
+
+
+def test_deleting_and_replacing_documents_keeps_statistics_per_language(place: tuple[str, str]) -> None:
+    ids = list(TEXTS)
+    with _open(place, MultilingualAnalyzer(["de", "en", "zh"]), drop_existing=True) as store:
+        store.add([TEXTS[i] for i in ids], [{"language": LANGUAGE_OF[i]} for i in ids], ids)
+        store.delete(["de-fahrrad", "zh-vector"])
+        # The same text re-added as English is analysed in English now.
+        store.add([TEXTS["de-hund"]], [{"language": "en"}], ["de-hund"])
+        kept = [i for i in ids if i not in {"de-fahrrad", "zh-vector"}]
+        languages = ["en" if i == "de-hund" else LANGUAGE_OF[i] for i in kept]
+        reference = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"])).fit(
+            [TEXTS[i] for i in kept], languages=languages
+        )
+        stats = store.bm25_stats()
+        assert stats["corpus_size"] == reference.corpus_size == len(kept)
+        assert stats["avgdl"] == pytest.approx(reference.avgdl, rel=1e-9)
+        store.recount_bm25()  # counted again from the stored texts and their metadata
+        assert store.bm25_stats()["avgdl"] == pytest.approx(reference.avgdl, rel=1e-9)
+
+
+def test_language_identification_without_metadata(place: tuple[str, str]) -> None:
+    ids = list(TEXTS)
+    with _open(place, MultilingualAnalyzer(["de", "en", "zh"], detect=True), drop_existing=True) as store:
+        store.add([TEXTS[i] for i in ids], ids=ids)
+        for query, answer in QUERIES.items():
+            assert _bm25_top(store, query) == answer, query
+
+
+def test_a_language_the_store_lacks_is_refused_before_anything_is_written(place: tuple[str, str]) -> None:
+    with _open(place, MultilingualAnalyzer(["de", "en"]), drop_existing=True) as store:
+        store.add(["Ein Haus"], [{"language": "de"}], ["a"])
+        with pytest.raises(InvalidInputError, match="'zh' is not one of the store's languages"):
+            store.add(["Ein Hund", "狗"], [{"language": "de"}, {"language": "zh"}], ["b", "c"], batch_size=1)
+        with pytest.raises(InvalidInputError, match="unknown language 'klingon'"):
+            store.add(["Ein Hund"], [{"language": "klingon"}], ["b"])
+        assert store.count() == 1
+        assert store.bm25_stats()["corpus_size"] == 1
+
+
+def test_chinese_store(place: tuple[str, str]) -> None:
+    ids = list(CHINESE)
+    with _open(place, Analyzer("zh"), drop_existing=True) as store:
+        store.add([CHINESE[i] for i in ids], ids=ids)
+    with _open(place) as store:
+        for query, answer in CHINESE_QUERIES.items():
+            assert _bm25_top(store, query) == answer, query
