@@ -42,8 +42,11 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise InvalidInputError("nothing to index: the inputs hold no documents")
     # Chunks are checked before the database is opened, so bad input cannot touch it.
     plan_index(sources, stored_versions([]), chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
-    store = open_store(args)
+    analyzer = language_analyzer(args.language) if args.language else None
+    store = open_store(args, analyzer=analyzer)
     try:
+        if analyzer is not None:
+            check_stored_analyzer(store, analyzer, args.language)
         stored = stored_versions(d.metadata for d in store.documents())
         plan = plan_index(sources, stored, chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
         for start in range(0, len(plan.replaced_sources), _DELETE_BATCH):
@@ -62,6 +65,31 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 _DELETE_BATCH = 1000
+
+
+def language_analyzer(spec: str) -> Any:
+    """The analyzer ``--language`` names: one language, or several (comma-separated) over one vocabulary.
+
+    Several languages take each document's from its ``language`` metadata, else identify it.
+    """
+    from milvus_model_adapters.analyzer import Analyzer
+    from milvus_model_adapters.multilingual import AUTO, MultilingualAnalyzer
+
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    if len(names) == 1:
+        return Analyzer(names[0])
+    return MultilingualAnalyzer(names, default=AUTO)
+
+
+def check_stored_analyzer(store: Any, analyzer: Any, spec: str) -> None:
+    """Refuse ``--language`` when the collection was created with another analysis (nothing written yet)."""
+    stored = getattr(getattr(store.sparse, "encoder", None), "analyzer", None)
+    config = getattr(stored, "config", None)
+    if config is not None and config() != analyzer.config():
+        raise InvalidInputError(
+            f"--language {spec}: the collection already analyses its text as {stored!r}; "
+            "index into a new collection (--collection) to change it"
+        )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -262,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.add_argument("--chunk-words", type=int, default=180)
     p.add_argument("--chunk-overlap", type=int, default=30)
+    p.add_argument(
+        "--language",
+        help="BM25 language of a new collection: an ISO code or name (de, german, zh), or several "
+        "comma-separated (de,en,zh: each document's from its 'language' metadata, else identified)",
+    )
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_index)
 

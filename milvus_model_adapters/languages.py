@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.stopwords import ENGLISH
@@ -154,3 +154,37 @@ def _stopwords(name: str) -> frozenset[str]:
         data = resources.files("milvus_model_adapters").joinpath("data", "stopwords.json").read_text("utf-8")
         words = json.loads(data)["languages"][lang.name]
     return frozenset(normalize(w) for w in words if w.strip())
+
+
+MILVUS_STEMMERS = frozenset(
+    (
+        "arabic", "danish", "dutch", "english", "finnish", "french", "german", "greek", "hungarian", "italian",
+        "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish", "tamil", "turkish",
+    )
+)  # fmt: skip
+"""The languages of the ``stemmer`` filter of Milvus's analyzer."""
+
+
+def milvus_analyzer_params(name_or_code: str) -> dict[str, Any]:
+    """Milvus analyzer parameters for ``sparse="builtin"`` close to this package's analysis of a language.
+
+    The standard tokenizer, lower case, the language's stopwords and Milvus's Snowball stemmer
+    where Milvus has one (:data:`MILVUS_STEMMERS`); jieba for Chinese. Milvus Lite 3 applies the
+    stopwords but no stemmer (README, "Languages").
+
+    Raises:
+        InvalidInputError: For an unknown language, or Japanese and Korean, which Milvus Lite cannot segment.
+    """
+    lang = language_of(name_or_code)
+    stop = {"type": "stop", "stop_words": sorted(lang.stopwords())}
+    if lang.segmentation == "zh":
+        return {"tokenizer": "jieba", "filter": [stop]}
+    if lang.segmentation is not None:
+        raise InvalidInputError(
+            f"Milvus Lite has no {lang.name.capitalize()} tokenizer; use client-side BM25: "
+            f'sparse="bm25", analyzer=Analyzer("{lang.code}")'
+        )
+    filters: list[Any] = ["lowercase", stop]
+    if lang.name in MILVUS_STEMMERS:
+        filters.append({"type": "stemmer", "language": lang.name})
+    return {"tokenizer": "standard", "filter": filters}

@@ -3,11 +3,11 @@
 A :class:`MultilingualAnalyzer` analyses each document with the analyzer of its own language and
 puts every term in one shared vocabulary: a German document's terms are German stems, an English
 one's English stems, a Chinese one's jieba words. A document's language comes from its metadata
-(``metadata_key``), else from language identification when ``detect=True`` (the ``detect`` extra,
-``py3langid``, restricted to the analyzer's languages), else it is ``default``.
+(``metadata_key``), else it is ``default``; with ``default="auto"`` it is identified (the ``detect``
+extra, ``py3langid``, choosing among the analyzer's languages).
 
-A query is analysed in its identified language when ``detect=True`` and the identification is sure
-(probability at least :data:`SURE`). Otherwise it is analysed in every language and the terms are
+A query is analysed in its identified language when ``default="auto"`` and the identification is
+sure (probability at least :data:`SURE`). Otherwise it is analysed in every language and the terms are
 pooled, each once: its German stems meet the German documents, its English stems the English ones.
 
 The configuration is saved with the collection's BM25 settings, so a reopened store analyses new
@@ -28,6 +28,9 @@ from milvus_model_adapters.languages import language_of
 SURE = 0.9
 """Least probability of an identified query language for the query to be analysed in it alone."""
 
+AUTO = "auto"
+"""The ``default`` that identifies each document's and query's language."""
+
 CONFIG_TYPE = "milvus_model_adapters.MultilingualAnalyzer"
 
 
@@ -40,6 +43,8 @@ class MultilingualAnalyzer:
         [['hous'], ['haus']]
         >>> analyzer.analyze_queries(["Häuser"])
         [['häuser', 'haus']]
+        >>> MultilingualAnalyzer(["en", "de"], default="auto")("Die Häuser wurden gebaut")
+        ['haus', 'wurd', 'gebaut']
     """
 
     def __init__(
@@ -47,22 +52,20 @@ class MultilingualAnalyzer:
         languages: Sequence[str | Analyzer],
         *,
         default: str | None = None,
-        detect: bool = False,
         metadata_key: str | None = "language",
     ) -> None:
         """Build the analyzers.
 
         Args:
             languages: Language codes or names (``"en"``, ``"german"``), or analyzers of distinct languages.
-            default: Language of a document with none given nor identified (default: the first).
-            detect: Identify the language of documents without one in their metadata, and of
-                queries (needs the ``detect`` extra).
+            default: Language of a document whose metadata gives none (default: the first), or
+                ``"auto"`` to identify it, and the language of queries (needs the ``detect`` extra).
             metadata_key: Metadata key holding a document's language code or name (``None``: not read).
 
         Raises:
             InvalidInputError: On no languages, a language given twice, or an unknown language.
             InvalidTypeError: On a language that is neither a string nor an :class:`Analyzer`.
-            MissingDependencyError: If ``detect`` is set and ``py3langid`` is not installed.
+            MissingDependencyError: If ``default`` is ``"auto"`` and ``py3langid`` is not installed.
         """
         if isinstance(languages, str) or not isinstance(languages, Sequence) or not languages:
             raise InvalidInputError("languages must be a non-empty list of language codes, names or analyzers")
@@ -78,13 +81,15 @@ class MultilingualAnalyzer:
                 raise InvalidInputError(f"language {analyzer.language!r} is given twice")
             analyzers[analyzer.language] = analyzer
         self.analyzers = analyzers
-        self.default = language_of(default).name if default is not None else next(iter(analyzers))
-        if self.default not in analyzers:
+        self.detect = default == AUTO
+        if default is None:
+            default = next(iter(analyzers))
+        self.default = default if self.detect else language_of(default).name
+        if not self.detect and self.default not in analyzers:
             raise InvalidInputError(f"default language {self.default!r} is not one of {list(analyzers)}")
         if metadata_key is not None and not isinstance(metadata_key, str):
             raise InvalidTypeError(f"metadata_key must be a string or None, got {type(metadata_key).__name__}")
         self.metadata_key = metadata_key
-        self.detect = bool(detect)
         self._identifier = _identifier(tuple(language_of(name).code for name in analyzers)) if self.detect else None
 
     @property
@@ -163,7 +168,6 @@ class MultilingualAnalyzer:
             "type": CONFIG_TYPE,
             "languages": [analyzer.config() for analyzer in self.analyzers.values()],
             "default": self.default,
-            "detect": self.detect,
             "metadata_key": self.metadata_key,
         }
 
@@ -175,12 +179,11 @@ class MultilingualAnalyzer:
         return cls(
             [Analyzer.from_config(c) for c in config["languages"]],
             default=config.get("default"),
-            detect=bool(config.get("detect", False)),
             metadata_key=config.get("metadata_key"),
         )
 
     def __repr__(self) -> str:
-        return f"MultilingualAnalyzer({self.languages}, default={self.default!r}, detect={self.detect})"
+        return f"MultilingualAnalyzer({self.languages}, default={self.default!r})"
 
 
 def document_languages(analyzer: Any, metadatas: Iterable[Mapping[str, Any] | None]) -> list[str | None] | None:

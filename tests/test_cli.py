@@ -230,3 +230,42 @@ def test_a_run_that_stopped_half_way_is_completed(tmp_path: Path, capsys: pytest
         assert sorted(d.id for d in store.documents()) == chunks
     code, out, err = run(capsys, "index", str(long_doc), "--db", db, "--no-progress", "--chunk-words", "100")
     assert "indexed 0 document(s)" in out and "WARNING" not in err
+
+
+def test_index_with_languages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .bilingual import CHINESE_QUERIES, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
+
+    corpus = tmp_path / "mixed.jsonl"
+    corpus.write_text(
+        "\n".join(
+            json.dumps({"id": i, "text": t, "language": LANGUAGE_OF[i]}, ensure_ascii=False) for i, t in TEXTS.items()
+        ),
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "mixed.db")
+    code, out, err = run(capsys, "index", str(corpus), "--db", db, "--language", "de,en,zh", "--no-progress")
+    assert code == 0, err
+    for query, answer in {**GERMAN_QUERIES, **CHINESE_QUERIES}.items():
+        code, out, _ = run(capsys, "search", query, "--db", db, "--mode", "sparse", "--json", "-k", "1")
+        assert json.loads(out)[0]["metadata"]["source"].endswith(f"#{answer}"), query
+    # The collection keeps its analysis: another --language is refused, without a traceback.
+    code, out, err = run(capsys, "index", str(corpus), "--db", db, "--language", "en", "--no-progress")
+    assert (
+        code == 2 and err.startswith("error: --language en: the collection already analyses") and "Traceback" not in err
+    )
+    code, _, err = run(capsys, "index", str(corpus), "--db", str(tmp_path / "x.db"), "--language", "klingon")
+    assert code == 2 and "unknown language 'klingon'" in err and not (tmp_path / "x.db").exists()
+
+
+def test_index_in_one_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from .bilingual import GERMAN, GERMAN_QUERIES
+
+    docs = tmp_path / "de"
+    docs.mkdir()
+    for key, text in GERMAN.items():
+        (docs / f"{key}.txt").write_text(text, encoding="utf-8")
+    db = str(tmp_path / "de.db")
+    assert run(capsys, "index", str(docs), "--db", db, "--language", "german", "--no-progress")[0] == 0
+    code, out, _ = run(capsys, "search", *GERMAN_QUERIES, "--db", db, "--mode", "sparse", "--json", "-k", "1")
+    tops = [Path(r["hits"][0]["metadata"]["source"]).name for r in json.loads(out)]
+    assert tops == [f"{answer}.txt" for answer in GERMAN_QUERIES.values()]

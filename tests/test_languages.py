@@ -11,10 +11,12 @@ import pytest
 from milvus_model_adapters import BM25Encoder
 from milvus_model_adapters.analyzer import Analyzer
 from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.languages import milvus_analyzer_params
 from milvus_model_adapters.multilingual import MultilingualAnalyzer
 from milvus_model_adapters.store import HybridStore
+from milvus_model_adapters.store.lite_files import lite_generation
 
-from .bilingual import CHINESE, CHINESE_QUERIES, ENGLISH_QUERIES, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
+from .bilingual import CHINESE, CHINESE_QUERIES, ENGLISH_QUERIES, GERMAN, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
 from .fixed_dense import HashDense
 
 QUERIES = {**GERMAN_QUERIES, **CHINESE_QUERIES, **ENGLISH_QUERIES}
@@ -102,7 +104,7 @@ def test_deleting_and_replacing_documents_keeps_statistics_per_language(place: t
 
 def test_language_identification_without_metadata(place: tuple[str, str]) -> None:
     ids = list(TEXTS)
-    with _open(place, MultilingualAnalyzer(["de", "en", "zh"], detect=True), drop_existing=True) as store:
+    with _open(place, MultilingualAnalyzer(["de", "en", "zh"], default="auto"), drop_existing=True) as store:
         store.add([TEXTS[i] for i in ids], ids=ids)
         for query, answer in QUERIES.items():
             assert _bm25_top(store, query) == answer, query
@@ -126,3 +128,45 @@ def test_chinese_store(place: tuple[str, str]) -> None:
     with _open(place) as store:
         for query, answer in CHINESE_QUERIES.items():
             assert _bm25_top(store, query) == answer, query
+
+
+def test_builtin_bm25_in_german_and_chinese(place: tuple[str, str]) -> None:
+    """Milvus's own BM25 with the parameters of milvus_analyzer_params, against this package's analysis.
+
+    Milvus Lite 2.5 stems with Snowball as the client does, so every query finds its answer.
+    Milvus Lite 3 applies the stopwords but has no stemmer: the uninflected queries still work,
+    the inflected ones do not (README, "Languages").
+    """
+    uri, name = place
+    stems = lite_generation() < 3
+    with HybridStore(
+        uri,
+        name,
+        dense=HashDense(),
+        sparse="builtin",
+        builtin_analyzer_params=milvus_analyzer_params("de"),
+        drop_existing=True,
+    ) as store:
+        store.add(list(GERMAN.values()), ids=list(GERMAN))
+        assert _bm25_top(store, "Fahrrad") == "de-fahrrad"
+        assert _bm25_top(store, "der Hund und die Katze") == "de-hund"  # stopwords dropped on every engine
+        assert store.search("die und der", 3, mode="sparse") == []
+        assert (_bm25_top(store, "Fahrräder") == "de-fahrrad") is stems
+    with HybridStore(
+        uri,
+        name + "_zh",
+        dense=HashDense(),
+        sparse="builtin",
+        builtin_analyzer_params=milvus_analyzer_params("zh"),
+        drop_existing=True,
+    ) as store:
+        store.add(list(CHINESE.values()), ids=list(CHINESE))
+        for query, answer in CHINESE_QUERIES.items():
+            assert _bm25_top(store, query) == answer, query
+
+
+def test_builtin_bm25_refuses_a_client_analyzer_and_unsegmented_languages(db_path: str) -> None:
+    with pytest.raises(InvalidInputError, match="analyzer is for client-side BM25"):
+        HybridStore(db_path, dense=HashDense(), sparse="builtin", analyzer=Analyzer("de"))
+    with pytest.raises(InvalidInputError, match="Milvus Lite has no Japanese tokenizer"):
+        milvus_analyzer_params("ja")

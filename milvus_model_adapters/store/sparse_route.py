@@ -192,6 +192,11 @@ def sparse_route(
 
         return ClientBM25(analyzer, k1=k1, b=b)
     if sparse == "builtin":
+        if analyzer is not None:
+            raise InvalidInputError(
+                "analyzer is for client-side BM25; Milvus's BM25 takes builtin_analyzer_params, e.g. "
+                "milvus_analyzer_params('de') from milvus_model_adapters.languages"
+            )
         return BuiltinBM25(builtin_analyzer_params)
     if isinstance(sparse, str):
         raise InvalidInputError(f"unknown sparse source {sparse!r}; use 'bm25', 'builtin' or a SparseRoute")

@@ -76,9 +76,9 @@ def test_fit_then_encode_documents_analyses_the_corpus_once(monkeypatch: pytest.
     calls: list[int] = []
     original = encoder.analyze
 
-    def counting(texts: list[str], *, grow: bool = False) -> object:
+    def counting(texts: list[str], *, grow: bool = False, languages: object = None) -> object:
         calls.append(len(texts))
-        return original(texts, grow=grow)
+        return original(texts, grow=grow, languages=languages)
 
     monkeypatch.setattr(encoder, "analyze", counting)
     encoder.fit(corpus)

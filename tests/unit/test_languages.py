@@ -137,7 +137,7 @@ def test_bilingual_collection_needs_each_language_analyzer() -> None:
     for query, answer in {**GERMAN_QUERIES, **CHINESE_QUERIES}.items():
         assert _top(english_only, english_vectors, ids, query) != answer, query
     given = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"]))
-    detected = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"], detect=True))
+    detected = BM25Encoder(MultilingualAnalyzer(["de", "en", "zh"], default="auto"))
     for encoder, vectors in (
         (given, given.fit_transform(texts, languages=languages)),
         (detected, detected.fit_transform(texts)),
@@ -159,14 +159,14 @@ def test_multilingual_documents_use_their_language_and_queries_pool() -> None:
 
 
 def test_multilingual_detection_picks_the_query_language() -> None:
-    analyzer = MultilingualAnalyzer(["en", "de", "zh"], detect=True)
+    analyzer = MultilingualAnalyzer(["en", "de", "zh"], default="auto")
     assert analyzer.analyze_queries(["Die Fahrräder in der Stadt"]) == [Analyzer("de")("Die Fahrräder in der Stadt")]
     assert analyzer.analyze_queries(["向量数据库"]) == [Analyzer("zh")("向量数据库")]
     assert analyzer.analyze_documents(["Bicycles in the city"]) == [Analyzer("en")("Bicycles in the city")]
 
 
 def test_multilingual_config_round_trip() -> None:
-    analyzer = MultilingualAnalyzer(["en", Analyzer("de", stopwords=["die"])], detect=True, metadata_key="lang")
+    analyzer = MultilingualAnalyzer(["en", Analyzer("de", stopwords=["die"])], default="auto", metadata_key="lang")
     again = analyzer_from_config(analyzer.config())
     assert isinstance(again, MultilingualAnalyzer)
     assert again.config() == analyzer.config()
