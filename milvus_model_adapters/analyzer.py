@@ -15,7 +15,7 @@ by their parts.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import regex
@@ -38,10 +38,13 @@ SEPARATOR = "\x01"
 
 _SPACED_SEPARATOR = f" {SEPARATOR} "
 
-# Every ASCII byte that is not a word character (``\w``) nor the separator becomes a space.
+# Every ASCII byte that is not a word character (``\w``) nor the separator becomes a space; _UTF8_SPLIT
+# keeps the bytes of non-ASCII characters.
 _ASCII_SPLIT = bytes(
     c if c < 128 and (chr(c).isalnum() or chr(c) == "_" or chr(c) == SEPARATOR) else ord(" ") for c in range(256)
 )
+_UTF8_SPLIT = bytes(c if c >= 128 else _ASCII_SPLIT[c] for c in range(256))
+_WORD = regex.compile(r"\w+")
 
 
 class Analyzer:
@@ -135,24 +138,65 @@ class Analyzer:
         findall = self._pattern.findall
         return [findall(t) for t in texts]
 
-    def flat_words(self, texts: Sequence[str]) -> list[str]:
+    def flat_words(self, texts: Sequence[str], *, split_mixed: bool = True) -> list[str]:
         """Raw words of all texts in one list, each text followed by :data:`SEPARATOR`.
 
-        With the default token pattern and ASCII input this is one ``lower``, one ``translate`` and
-        one ``split`` over the whole batch, several times faster than a regular expression per text.
-        The list may then hold one-character words, which :meth:`term` maps to ``None``.
+        With the default token pattern this is one ``lower``, one ``translate`` and one ``split``
+        over the whole batch, several times faster than a regular expression per text. The list may
+        then hold words that :meth:`term` maps to ``None`` (one character) or to the term of their
+        one word in Unicode NFC and lower case (non-ASCII words, such as "Häuser" or "„Haus“").
+
+        Args:
+            texts: The texts.
+            split_mixed: Split the words that hold several words joined by a non-ASCII character
+                that is no word character ("haus–garten"). A caller that passes ``False`` splits them
+                itself with :meth:`several_words` and :meth:`mend`.
         """
         joined = _SPACED_SEPARATOR.join(texts) + _SPACED_SEPARATOR
-        if self.token_pattern == DEFAULT_TOKEN_PATTERN and self._segment is None and joined.isascii():
-            data = joined.encode("ascii")
+        if self.token_pattern == DEFAULT_TOKEN_PATTERN and self._segment is None:
+            is_ascii = joined.isascii()
+            data = joined.encode("ascii" if is_ascii else "utf-8")
             if self.lowercase:
-                data = data.lower()
-            return data.translate(_ASCII_SPLIT).decode("ascii").split()
+                data = data.lower()  # ASCII letters; learn() lowercases the rest once per distinct word
+            if is_ascii:
+                return data.translate(_ASCII_SPLIT).decode("ascii").split()
+            words = data.translate(_UTF8_SPLIT).decode("utf-8").split()
+            return self.mend(words, self.several_words(set(words))) if split_mixed else words
         out: list[str] = []
         for ws in self.words(texts):
             out.extend(ws)
             out.append(SEPARATOR)
         return out
+
+    def several_words(self, words: Iterable[str]) -> dict[str, list[str]]:
+        """The raw words among ``words`` that hold more than one word, with those words."""
+        found: dict[str, list[str]] = {}
+        for word in words:
+            if not word.isascii():
+                runs = self._runs(word)
+                if len(runs) > 1:
+                    found[word] = runs
+        return found
+
+    @staticmethod
+    def mend(words: list[str], several: Mapping[str, list[str]]) -> list[str]:
+        """``words`` with each one of ``several`` replaced by the words it holds."""
+        if not several:
+            return words
+        out: list[str] = []
+        for word in words:
+            if word in several:
+                out.extend(several[word])
+            else:
+                out.append(word)
+        return out
+
+    def _runs(self, word: str) -> list[str]:
+        """The words long enough to be terms in a raw word, in NFC and (if set) lower case."""
+        word = unicodedata.normalize("NFC", word)
+        if self.lowercase:
+            word = word.lower()
+        return [run for run in _WORD.findall(word) if len(run) >= self._min_length]
 
     def term(self, word: str) -> str | None:
         """The term a raw word becomes: its stem, or ``None`` for a stopword."""
@@ -169,10 +213,13 @@ class Analyzer:
         if not new:
             return
         stop, shortest = self.stopwords, self._min_length
-        keep = [w for w in new if w not in stop and len(w) >= shortest]
+        # A non-ASCII raw word from flat_words is analysed as the one word it holds.
+        core = {w: w if w.isascii() else "".join(self._runs(w)[:1]) for w in new}
+        keep = [w for w in new if core[w] not in stop and len(core[w]) >= shortest]
         for w in new.difference(keep):
             cache[w] = None
-        stems = self._stemmer.stemWords(keep) if self._stemmer is not None else keep
+        cores = [core[w] for w in keep]
+        stems = self._stemmer.stemWords(cores) if self._stemmer is not None else cores
         cache.update(zip(keep, stems, strict=True))
 
     def config(self) -> dict[str, Any]:

@@ -163,9 +163,14 @@ class TermIndex:
 
     def _analyze_fast(self, analyzer: Analyzer, texts: Sequence[str], grow: bool) -> AnalyzedBatch:
         # One dictionary look-up per token, in C, through the raw word -> index cache.
-        flat = analyzer.flat_words(texts)
+        flat = analyzer.flat_words(texts, split_mixed=False)
         cache = self._word_ids
         new = set(flat).difference(cache)
+        # Words joined by a non-ASCII non-word character are never cached, so they are always new here.
+        several = analyzer.several_words(new)
+        if several:
+            flat = analyzer.mend(flat, several)
+            new = set(flat).difference(cache)
         if grow and self._unknown_words:
             # Words remembered as unknown (from queries) become terms now: resolve them again.
             stale = self._unknown_words.intersection(flat)

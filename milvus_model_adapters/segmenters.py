@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from milvus_model_adapters._deps import require
 from milvus_model_adapters.languages import Segmentation
@@ -41,8 +41,11 @@ _lock = threading.Lock()
 _segmenters: dict[str, Segmenter] = {}
 
 
-def segmenter(kind: Segmentation) -> Segmenter:
+def segmenter(kind: Segmentation | Literal["zh-jieba", "ja-wakati"]) -> Segmenter:
     """The segmenter of a language, loaded once per process.
+
+    ``"zh-jieba"`` and ``"ja-wakati"`` are pymilvus-model's segmentations: jieba's default mode and
+    MeCab's ``-Owakati`` output, every token kept (punctuation too).
 
     Raises:
         MissingDependencyError: If its extra is not installed (the message names the extra).
@@ -88,6 +91,34 @@ def _japanese() -> Segmenter:
     return segment
 
 
+def _chinese_jieba() -> Segmenter:
+    require("rjieba", extra="zh", purpose="Chinese word segmentation")
+    import rjieba
+
+    def segment(text: str) -> list[str]:
+        words: list[str] = rjieba.cut(text, True)
+        return words
+
+    return segment
+
+
+def _japanese_wakati() -> Segmenter:
+    require("fugashi", extra="ja", purpose="Japanese word segmentation")
+    require("unidic_lite", extra="ja", purpose="Japanese word segmentation (its dictionary)")
+    import fugashi
+    import unidic_lite
+
+    tagger: Any = fugashi.GenericTagger(f'-Owakati -r "{unidic_lite.DICDIR}/mecabrc" -d "{unidic_lite.DICDIR}"')
+    lock = threading.Lock()
+
+    def segment(text: str) -> list[str]:
+        with lock:
+            parsed: str = tagger.parse(text)
+        return parsed.split()
+
+    return segment
+
+
 def _korean() -> Segmenter:
     require("kiwipiepy", extra="ko", purpose="Korean word segmentation")
     from kiwipiepy import Kiwi
@@ -100,4 +131,10 @@ def _korean() -> Segmenter:
     return segment
 
 
-_LOADERS: dict[str, Callable[[], Segmenter]] = {"zh": _chinese, "ja": _japanese, "ko": _korean}
+_LOADERS: dict[str, Callable[[], Segmenter]] = {
+    "zh": _chinese,
+    "ja": _japanese,
+    "ko": _korean,
+    "zh-jieba": _chinese_jieba,
+    "ja-wakati": _japanese_wakati,
+}

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import Stemmer
+from hypothesis import given
+from hypothesis import strategies as st
 
 from milvus_model_adapters import BM25Encoder
 from milvus_model_adapters import segmenters as segmenters_module
@@ -177,3 +179,30 @@ def test_language_names_and_codes() -> None:
     assert language_of("DE").name == language_of("german").name == "german"
     assert language_of("nb").name == "norwegian"
     assert language_of("jp").name == "japanese"  # pymilvus-model's code
+
+
+def _term_counts(encoder: BM25Encoder, vectors: sp.csr_array) -> list[dict[str, float]]:
+    vocabulary = list(encoder.vocabulary)
+    return [
+        {vocabulary[j]: round(float(v), 5) for j, v in zip(vectors[[i]].indices, vectors[[i]].data, strict=True)}
+        for i in range(vectors.shape[0])
+    ]
+
+
+UNICODE_TEXTS = [
+    "„Häuser“ und (Häuser)… haus–garten a–b x—yy «Straße» ÄPFEL Äpfel",
+    "cafe\u0301 café CAFÉ İstanbul naïve l'été—déjà vu",
+    "Die Fahrräder\u00a0stehen\u2003draußen: ½ Stück, ² Grad, µm",
+    "plain ascii text, with punctuation! and numbers 42",
+]
+
+
+@given(
+    st.lists(st.text(alphabet="aäAÄoöß xyz-–„“.…\u0301\u00a0é", max_size=30).filter(str.strip), min_size=1, max_size=8)
+)
+def test_batch_analysis_of_unicode_text_equals_the_per_text_analysis(texts: list[str]) -> None:
+    analyzer = Analyzer("german")
+    fast = BM25Encoder(Analyzer("german"))
+    per_text = BM25Encoder(lambda text: analyzer(text))  # the generic path: one regular expression per text
+    corpus = [*UNICODE_TEXTS, *texts]
+    assert _term_counts(fast, fast.fit_transform(corpus)) == _term_counts(per_text, per_text.fit_transform(corpus))
