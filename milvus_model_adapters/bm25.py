@@ -386,7 +386,11 @@ class BM25Encoder:
         return bm25_params.to_params(self)
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters as JSON, atomically; pymilvus-model's ``BM25EmbeddingFunction.load`` reads it."""
+        """Write the parameters as JSON, atomically; pymilvus-model's ``BM25EmbeddingFunction.load`` reads it.
+
+        pymilvus-model analyses text with its own analyzer: for a file it will use, fit this encoder
+        with :class:`~milvus_model_adapters.pymilvus_analysis.PymilvusAnalyzer`, which gives its tokens.
+        """
         self._require_fitted()
         bm25_params.save(self, path)
 
@@ -396,8 +400,10 @@ class BM25Encoder:
 
         Args:
             path: The JSON file.
-            analyzer: The analyzer to use; defaults to the one saved in the file, else the English default.
-                Files written by pymilvus-model record no analyzer: pass the one they were fitted with.
+            analyzer: The analyzer to use; defaults to the one saved in the file. Files written by
+                pymilvus-model record none and get its default analysis,
+                :class:`~milvus_model_adapters.pymilvus_analysis.PymilvusAnalyzer` ``("en")``: pass
+                another if the file was fitted with another.
 
         Raises:
             ParamsFileError: If the file is missing, unreadable, not JSON, or inconsistent.

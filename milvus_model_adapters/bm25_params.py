@@ -119,6 +119,11 @@ def from_params(params: Any, *, analyzer: TextAnalyzer | None = None, source: st
             analyzer = analyzer_from_config(params["analyzer"])
         except (InvalidInputError, InvalidTypeError) as exc:
             raise ParamsFileError(f"{source}: bad analyzer settings ({exc})") from None
+    elif analyzer is None:
+        # No analyzer recorded: pymilvus-model wrote the file, with its default English analysis.
+        from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
+
+        analyzer = PymilvusAnalyzer("en")
     try:
         encoder = BM25Encoder(analyzer, k1=k1, b=b, epsilon=epsilon, idf=formula)
     except (InvalidInputError, InvalidTypeError) as exc:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from milvus_model_adapters._deps import require
-from milvus_model_adapters.analyzer import Analyzer
+from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.languages import language_of
 
@@ -197,14 +197,19 @@ def document_languages(analyzer: Any, metadatas: Iterable[Mapping[str, Any] | No
     return None
 
 
-def analyzer_from_config(config: dict[str, Any]) -> Analyzer | MultilingualAnalyzer:
-    """Rebuild either kind of analyzer from its saved configuration.
+def analyzer_from_config(config: dict[str, Any]) -> TextAnalyzer:
+    """Rebuild any of this package's analyzers from its saved configuration.
 
     Raises:
-        InvalidInputError: If the configuration is of neither kind.
+        InvalidInputError: If the configuration is of no known kind.
     """
-    if isinstance(config, dict) and config.get("type") == CONFIG_TYPE:
+    kind = config.get("type") if isinstance(config, dict) else None
+    if kind == CONFIG_TYPE:
         return MultilingualAnalyzer.from_config(config)
+    if kind == "milvus_model_adapters.PymilvusAnalyzer":
+        from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
+
+        return PymilvusAnalyzer.from_config(config)
     return Analyzer.from_config(config)
 
 

@@ -59,6 +59,11 @@ class PymilvusAnalyzer:
             MissingDependencyError: If a segmenter's extra (``zh``, ``ja``) is missing.
         """
         name = language_of(language).name
+        if name == "korean":
+            raise InvalidInputError(
+                "pymilvus-model's Korean analyzer runs KoNLPy's Kkma, which needs Java, and is not offered; "
+                'Analyzer("ko") segments Korean with Kiwi'
+            )
         if name not in _CODES:
             offered = ", ".join(f"{code} ({lang})" for lang, code in _CODES.items())
             raise InvalidInputError(f"pymilvus-model has no offline analyzer for {language!r}; offered: {offered}")
@@ -162,7 +167,7 @@ def _tokenizer(kind: str) -> Callable[[str], list[str]]:
         return segmenter("zh-jieba")
     if kind == "MecabTokenizer":
         return segmenter("ja-wakati")
-    raise InvalidInputError(f"pymilvus-model's {kind} is not offered offline (KoNLPy's Kkma needs Java)")
+    raise InvalidInputError(f"pymilvus-model's {kind} is not offered")
 
 
 def _nltk_word_tokenize() -> Callable[[str], list[str]]:
