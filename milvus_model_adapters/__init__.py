@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Analyzer": "milvus_model_adapters.analyzer",
+    "MultilingualAnalyzer": "milvus_model_adapters.multilingual",
+    "PymilvusAnalyzer": "milvus_model_adapters.pymilvus_analysis",
     "BM25Encoder": "milvus_model_adapters.bm25",
     "DenseEncoder": "milvus_model_adapters.dense",
     "HybridStore": "milvus_model_adapters.store.hybrid",
@@ -73,6 +75,8 @@ if TYPE_CHECKING:
         StoreStateError,
     )
     from milvus_model_adapters.evaluation import evaluate_beir
+    from milvus_model_adapters.multilingual import MultilingualAnalyzer
+    from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
     from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
     from milvus_model_adapters.rerank.base import Reranker, RerankHit
     from milvus_model_adapters.rerank.local import CosineReranker, CrossEncoderReranker

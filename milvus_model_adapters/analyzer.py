@@ -216,6 +216,8 @@ class Analyzer:
         # A non-ASCII raw word from flat_words is analysed as the one word it holds.
         core = {w: w if w.isascii() else "".join(self._runs(w)[:1]) for w in new}
         keep = [w for w in new if core[w] not in stop and len(core[w]) >= shortest]
+        if self._segment is not None:  # segmenters keep punctuation and whitespace
+            keep = [w for w in keep if any(c.isalnum() for c in core[w])]
         for w in new.difference(keep):
             cache[w] = None
         cores = [core[w] for w in keep]

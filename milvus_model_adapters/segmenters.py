@@ -12,7 +12,8 @@ Japanese   ``fugashi`` (MeCab) with the ``unidic-lite``       ``milvus-model-ada
 Korean     ``kiwipiepy`` with its packaged model              ``milvus-model-adapters[ko]``
 =========  =================================================  =========================
 
-A segmenter returns the words to count, punctuation and whitespace removed. Chinese gives jieba's
+A segmenter returns the words to count; the analyzer drops those without a letter or digit
+(punctuation, whitespace). Chinese gives jieba's
 search-mode words (a long word and its dictionary sub-words, so that "数据库" is found by "数据").
 Japanese and Korean give the dictionary forms of content words: particles, endings, auxiliaries and
 symbols are left out by their part-of-speech tags, so inflected forms of one word match.
@@ -65,7 +66,8 @@ def _chinese() -> Segmenter:
     import rjieba
 
     def segment(text: str) -> list[str]:
-        return [w for w in rjieba.cut_for_search(text, True) if _has_word_character(w)]
+        words: list[str] = rjieba.cut_for_search(text, True)
+        return words
 
     return segment
 
