@@ -170,3 +170,52 @@ def test_builtin_bm25_refuses_a_client_analyzer_and_unsegmented_languages(db_pat
         HybridStore(db_path, dense=HashDense(), sparse="builtin", analyzer=Analyzer("de"))
     with pytest.raises(InvalidInputError, match="Milvus Lite has no Japanese tokenizer"):
         milvus_analyzer_params("ja")
+
+
+def test_what_milvus_lite_cannot_do_for_languages(place: tuple[str, str]) -> None:
+    """The engine facts behind README's advice to use MultilingualAnalyzer for mixed collections.
+
+    Neither Milvus Lite generation runs ``run_analyzer``, and neither analyses by language in a
+    collection with ``multi_analyzer_params``: the German analyzer named for the query does not
+    stem "Fahrräder" to the "Fahrrad" of a German document.
+    """
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    uri, name = place
+    client = MilvusClient(uri)
+    try:
+        schema = client.create_schema(auto_id=False)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        schema.add_field("language", DataType.VARCHAR, max_length=16)
+        analyzers = {"de": milvus_analyzer_params("de"), "en": milvus_analyzer_params("en")}
+        schema.add_field(
+            "text",
+            DataType.VARCHAR,
+            max_length=1000,
+            enable_analyzer=True,
+            multi_analyzer_params={
+                "analyzers": {**analyzers, "default": {"tokenizer": "standard"}},
+                "by_field": "language",
+            },
+        )
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(
+            Function(
+                name="bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]
+            )
+        )
+        index = client.prepare_index_params()
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        client.drop_collection(name)
+        client.create_collection(name, schema=schema, index_params=index)
+        client.insert(name, [{"id": "de", "language": "de", "text": "Das Fahrrad steht hier"}])
+        client.flush(name)
+        params = {"metric_type": "BM25", "analyzer_name": "de"}
+        found = client.search(name, ["Fahrrad"], anns_field="sparse", limit=3, search_params=params)[0]
+        assert [hit["id"] for hit in found] == ["de"]
+        assert list(client.search(name, ["Fahrräder"], anns_field="sparse", limit=3, search_params=params)[0]) == []
+        with pytest.raises(Exception, match="(?i)unimplemented"):
+            client.run_analyzer(["Die Fahrräder"], analyzer_params=milvus_analyzer_params("de"))
+    finally:
+        client.drop_collection(name)
+        client.close()
