@@ -11,7 +11,8 @@ takes the data from installed packages instead: Punkt's English model from ``nlt
 else from this package's lists (:mod:`~milvus_model_adapters.languages`).
 
 Languages: pymilvus-model's ``en``, ``de``, ``fr``, ``ru``, ``sp`` (Spanish), ``it``, ``pt``,
-``zh`` (jieba, the ``zh`` extra) and ``jp`` (MeCab with unidic-lite, the ``ja`` extra). Its Korean
+``zh`` (the jieba package itself, in the ``zh`` extra) and ``jp`` (MeCab with unidic-lite, the ``ja``
+extra). Its Korean
 analyzer runs KoNLPy's Kkma on Java and is not offered.
 """
 

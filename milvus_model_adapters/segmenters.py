@@ -45,8 +45,8 @@ _segmenters: dict[str, Segmenter] = {}
 def segmenter(kind: Segmentation | Literal["zh-jieba", "ja-wakati"]) -> Segmenter:
     """The segmenter of a language, loaded once per process.
 
-    ``"zh-jieba"`` and ``"ja-wakati"`` are pymilvus-model's segmentations: jieba's default mode and
-    MeCab's ``-Owakati`` output, every token kept (punctuation too).
+    ``"zh-jieba"`` and ``"ja-wakati"`` are pymilvus-model's segmentations: jieba's default mode (by
+    jieba itself) and MeCab's ``-Owakati`` output, every token kept (punctuation too).
 
     Raises:
         MissingDependencyError: If its extra is not installed (the message names the extra).
@@ -94,11 +94,12 @@ def _japanese() -> Segmenter:
 
 
 def _chinese_jieba() -> Segmenter:
-    require("rjieba", extra="zh", purpose="Chinese word segmentation")
-    import rjieba
+    # jieba itself, as pymilvus-model: rjieba keeps Latin words such as "high-speed" and "e.g" whole.
+    require("jieba", package="jieba", purpose="pymilvus-model's Chinese analysis")
+    import jieba
 
     def segment(text: str) -> list[str]:
-        words: list[str] = rjieba.cut(text, True)
+        words: list[str] = jieba.lcut(text)
         return words
 
     return segment

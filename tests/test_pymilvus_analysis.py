@@ -81,32 +81,44 @@ def test_no_document_of_the_shared_corpora_differs(name: str, pymilvus_analyzers
     assert sum(default(t) != reference(t) for t in texts) > len(texts) // 2  # type: ignore[operator]
 
 
-def test_bm25_files_go_both_ways(tmp_path: Path, pymilvus_analyzers: dict[str, object]) -> None:
+@pytest.mark.parametrize("code", list(SENTENCES))
+def test_bm25_scores_equal_pymilvus_model_and_files_go_both_ways(
+    code: str, tmp_path: Path, pymilvus_analyzers: dict[str, object]
+) -> None:
     from pymilvus.model.sparse import BM25EmbeddingFunction
 
-    corpus = SENTENCES["en"] * 2 + ["Wind tunnels measure lift and drag.", "The organization published results."]
-    queries = ["high-speed wind tunnel", "organization results"]
+    corpus = [*SENTENCES[code], *SENTENCES[code][:1], *SENTENCES["en"]]
+    queries = SENTENCES[code]
     # pymilvus-model fits and saves; this package loads the file and analyses as pymilvus-model does.
-    theirs = BM25EmbeddingFunction(analyzer=pymilvus_analyzers["en"])
+    theirs = BM25EmbeddingFunction(analyzer=pymilvus_analyzers[code])
     theirs.fit(corpus)
     theirs.save(str(tmp_path / "theirs.json"))
-    loaded = BM25Encoder.load(tmp_path / "theirs.json")
-    assert isinstance(loaded.analyzer, PymilvusAnalyzer)
-    for encode in ("encode_queries", "encode_documents"):
-        texts = queries if encode == "encode_queries" else corpus
+    loaded = BM25Encoder.load(tmp_path / "theirs.json", analyzer=PymilvusAnalyzer(code))
+    for encode, texts in (("encode_queries", queries), ("encode_documents", corpus)):
         np.testing.assert_allclose(
             getattr(loaded, encode)(texts).toarray(), getattr(theirs, encode)(texts).toarray(), atol=1e-6
         )
     # This package fits with PymilvusAnalyzer and saves; pymilvus-model loads it with its own analyzer.
-    ours = BM25Encoder(PymilvusAnalyzer("en"), idf="okapi").fit(corpus)
+    ours = BM25Encoder(PymilvusAnalyzer(code), idf="okapi").fit(corpus)
     ours.save(tmp_path / "ours.json")
-    again = BM25EmbeddingFunction(analyzer=pymilvus_analyzers["en"])
+    again = BM25EmbeddingFunction(analyzer=pymilvus_analyzers[code])
     again.load(str(tmp_path / "ours.json"))
+    for encode, texts in (("encode_queries", queries), ("encode_documents", corpus)):
+        np.testing.assert_allclose(
+            getattr(again, encode)(texts).toarray(), getattr(ours, encode)(texts).toarray(), atol=1e-6
+        )
+
+
+def test_a_pymilvus_model_file_is_read_with_its_analysis(tmp_path: Path, pymilvus_analyzers: dict[str, object]) -> None:
+    from pymilvus.model.sparse import BM25EmbeddingFunction
+
+    theirs = BM25EmbeddingFunction(analyzer=pymilvus_analyzers["en"])
+    theirs.fit(SENTENCES["en"])
+    theirs.save(str(tmp_path / "theirs.json"))
+    loaded = BM25Encoder.load(tmp_path / "theirs.json")  # no analyzer given, none recorded
+    assert isinstance(loaded.analyzer, PymilvusAnalyzer) and loaded.analyzer.language == "english"
     np.testing.assert_allclose(
-        again.encode_queries(queries).toarray(), ours.encode_queries(queries).toarray(), atol=1e-6
-    )
-    np.testing.assert_allclose(
-        again.encode_documents(corpus).toarray(), ours.encode_documents(corpus).toarray(), atol=1e-6
+        loaded.encode_queries(SENTENCES["en"]).toarray(), theirs.encode_queries(SENTENCES["en"]).toarray(), atol=1e-6
     )
 
 
