@@ -1,4 +1,4 @@
-"""Analysis in every supported language: names and codes, stopwords, Unicode words, CJK segmentation."""
+"""Analysis in every supported language: names and codes, stopwords, Unicode words, CJK segmentation (no Milvus)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from milvus_model_adapters.analyzer import Analyzer
 from milvus_model_adapters.errors import InvalidInputError, MissingDependencyError
 from milvus_model_adapters.languages import LANGUAGES, language_of
 from milvus_model_adapters.multilingual import MultilingualAnalyzer, analyzer_from_config
-from tests.bilingual import CHINESE, CHINESE_QUERIES, ENGLISH_QUERIES, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
+
+from .bilingual import CHINESE, CHINESE_QUERIES, ENGLISH_QUERIES, GERMAN_QUERIES, LANGUAGE_OF, TEXTS
 
 SNOWBALL = sorted(name for name, lang in LANGUAGES.items() if lang.stemmer is not None)
 
