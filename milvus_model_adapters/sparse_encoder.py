@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from milvus_model_adapters._validate import check_text, check_texts, is_embedding_function
+from milvus_model_adapters.analyzer import Analyzer
 from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.errors import InvalidTypeError, NotFittedError
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError
 from milvus_model_adapters.sparse import SparseVector, to_dicts
 from milvus_model_adapters.splade import mend_splade
 
@@ -33,8 +34,18 @@ class SparseEncoder:
         self.function = mend_splade(function)
 
     @classmethod
-    def bm25(cls, corpus: Sequence[str] | None = None, **kwargs: Any) -> SparseEncoder:
-        """A BM25 encoder with the offline English analyzer, fitted on ``corpus`` if given."""
+    def bm25(cls, corpus: Sequence[str] | None = None, *, language: str | None = None, **kwargs: Any) -> SparseEncoder:
+        """A BM25 encoder with the offline analyzer, fitted on ``corpus`` if given.
+
+        Args:
+            corpus: Texts to fit on.
+            language: The analyzer's language (ISO code or name; default English), unless ``analyzer`` is given.
+            **kwargs: :class:`~milvus_model_adapters.bm25.BM25Encoder` settings (``analyzer``, ``k1``, ...).
+        """
+        if language is not None:
+            if "analyzer" in kwargs:
+                raise InvalidInputError("give language or analyzer, not both")
+            kwargs["analyzer"] = Analyzer(language)
         encoder = BM25Encoder(**kwargs)
         if corpus is not None:
             encoder.fit(corpus)

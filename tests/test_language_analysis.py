@@ -207,3 +207,18 @@ def test_batch_analysis_of_unicode_text_equals_the_per_text_analysis(texts: list
     per_text = BM25Encoder(lambda text: analyzer(text))  # the generic path: one regular expression per text
     corpus = [*UNICODE_TEXTS, *texts]
     assert _term_counts(fast, fast.fit_transform(corpus)) == _term_counts(per_text, per_text.fit_transform(corpus))
+
+
+def test_framework_sparse_embeddings_take_a_language() -> None:
+    from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
+    from milvus_model_adapters.llama_index import MilvusModelSparseEmbedding
+
+    corpus = list(TEXTS.values())
+    for wrapper in (
+        MilvusModelSparseEmbeddings.bm25(corpus, language="de"),
+        MilvusModelSparseEmbedding.bm25(corpus, language="de"),
+    ):
+        encoder = wrapper.encoder.function
+        assert encoder.analyzer.config() == Analyzer("de").config()
+    with pytest.raises(InvalidInputError, match="language or analyzer"):
+        MilvusModelSparseEmbeddings.bm25(corpus, language="de", analyzer=Analyzer())

@@ -48,7 +48,7 @@ class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
 
     @classmethod
     def bm25(cls, corpus: Sequence[str] | None = None, **kwargs: Any) -> MilvusModelSparseEmbeddings:
-        """BM25 with the offline English analyzer, fitted on ``corpus`` if given."""
+        """BM25 with the offline analyzer, fitted on ``corpus`` if given (``language="de"``, BM25Encoder settings)."""
         return cls(SparseEncoder.bm25(corpus, **kwargs))
 
     def embed_query(self, query: str) -> dict[int, float]:

@@ -55,7 +55,7 @@ class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunctio
 
     @classmethod
     def bm25(cls, corpus: Sequence[str] | None = None, **kwargs: Any) -> MilvusModelSparseEmbedding:
-        """BM25 with the offline English analyzer, fitted on ``corpus`` if given."""
+        """BM25 with the offline analyzer, fitted on ``corpus`` if given (``language="de"``, BM25Encoder settings)."""
         return cls(SparseEncoder.bm25(corpus, **kwargs))
 
     @classmethod
