@@ -72,13 +72,19 @@ def _chinese() -> Segmenter:
     return segment
 
 
-def _japanese() -> Segmenter:
+def _mecab(*, wakati: bool) -> Any:
+    """A MeCab tagger over the unidic-lite dictionary: fugashi's UniDic tagger, or plain ``-Owakati`` output."""
     require("fugashi", extra="ja", purpose="Japanese word segmentation")
     require("unidic_lite", extra="ja", purpose="Japanese word segmentation (its dictionary)")
     import fugashi
     import unidic_lite
 
-    tagger: Any = fugashi.Tagger(f'-d "{unidic_lite.DICDIR}"')
+    dictionary = f'-r "{unidic_lite.DICDIR}/mecabrc" -d "{unidic_lite.DICDIR}"'
+    return fugashi.GenericTagger(f"-Owakati {dictionary}") if wakati else fugashi.Tagger(dictionary)
+
+
+def _japanese() -> Segmenter:
+    tagger = _mecab(wakati=False)
     lock = threading.Lock()  # a MeCab tagger is not safe to share between threads
 
     def segment(text: str) -> list[str]:
@@ -106,12 +112,7 @@ def _chinese_jieba() -> Segmenter:
 
 
 def _japanese_wakati() -> Segmenter:
-    require("fugashi", extra="ja", purpose="Japanese word segmentation")
-    require("unidic_lite", extra="ja", purpose="Japanese word segmentation (its dictionary)")
-    import fugashi
-    import unidic_lite
-
-    tagger: Any = fugashi.GenericTagger(f'-Owakati -r "{unidic_lite.DICDIR}/mecabrc" -d "{unidic_lite.DICDIR}"')
+    tagger = _mecab(wakati=True)
     lock = threading.Lock()
 
     def segment(text: str) -> list[str]:

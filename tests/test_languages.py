@@ -139,27 +139,20 @@ def test_builtin_bm25_in_german_and_chinese(place: tuple[str, str]) -> None:
     """
     uri, name = place
     stems = lite_generation() < 3
-    with HybridStore(
-        uri,
-        name,
-        dense=HashDense(),
-        sparse="builtin",
-        builtin_analyzer_params=milvus_analyzer_params("de"),
-        drop_existing=True,
-    ) as store:
+
+    def builtin(collection: str, language: str) -> HybridStore:
+        params = milvus_analyzer_params(language)
+        return HybridStore(
+            uri, collection, dense=HashDense(), sparse="builtin", builtin_analyzer_params=params, drop_existing=True
+        )
+
+    with builtin(name, "de") as store:
         store.add(list(GERMAN.values()), ids=list(GERMAN))
         assert _bm25_top(store, "Fahrrad") == "de-fahrrad"
         assert _bm25_top(store, "der Hund und die Katze") == "de-hund"  # stopwords dropped on every engine
         assert store.search("die und der", 3, mode="sparse") == []
         assert (_bm25_top(store, "Fahrräder") == "de-fahrrad") is stems
-    with HybridStore(
-        uri,
-        name + "_zh",
-        dense=HashDense(),
-        sparse="builtin",
-        builtin_analyzer_params=milvus_analyzer_params("zh"),
-        drop_existing=True,
-    ) as store:
+    with builtin(name + "_zh", "zh") as store:
         store.add(list(CHINESE.values()), ids=list(CHINESE))
         for query, answer in CHINESE_QUERIES.items():
             assert _bm25_top(store, query) == answer, query
