@@ -49,11 +49,6 @@ class Language:
         """The Snowball stemmer's name, or ``None`` for a segmented language."""
         return None if self.segmentation else self.name
 
-    @property
-    def extra(self) -> str | None:
-        """The extra of this package that installs the segmenter, if one is needed."""
-        return self.segmentation
-
     def stopwords(self) -> frozenset[str]:
         """The language's stopwords, lower case and in Unicode NFC form."""
         return _stopwords(self.name)
