@@ -66,3 +66,18 @@ def test_evaluate_cranfield_writes_plot(tmp_path: Path) -> None:
     out = run_recipe("evaluate_cranfield.py", str(dataset("cranfield")), "--plot", str(tmp_path / "c.png"))
     assert "| hybrid-rrf |" in out and "| hybrid-weighted |" in out
     assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_multilingual_search() -> None:
+    out = run_recipe("multilingual_search.py")
+    expected = {
+        "'Fahrräder in der Stadt'": "Das Fahrrad ist",
+        "'bicycle'": "Bicycles are",
+        "'数据库'": "向量数据库",
+        "'中国首都'": "北京是中国的首都",
+        "'Häuser aus Holz'": "Die Häuser in der Altstadt",
+    }
+    lines = out.splitlines()
+    for query, answer in expected.items():
+        at = lines.index(query)
+        assert lines[at + 1].strip().startswith(f"BM25:   {answer}"), (query, lines[at + 1])
