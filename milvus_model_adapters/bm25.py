@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,16 +21,11 @@ import scipy.sparse as sp
 from milvus_model_adapters import bm25_params
 from milvus_model_adapters._validate import check_text, check_texts
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
+from milvus_model_adapters.bm25_idf import IDF_FORMULAS, IdfFormula, idf_values
 from milvus_model_adapters.bm25_terms import AnalyzedBatch, TermIndex
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError
 
 _FIT_SLICE = 8192
-
-IdfFormula = Literal["okapi", "lucene"]
-IDF_FORMULAS: tuple[IdfFormula, ...] = ("okapi", "lucene")
-"""``okapi``: ``log((N - n + 0.5) / (n + 0.5))`` with pymilvus-model's floor for negative values (its
-scores, exactly). ``lucene``: ``log(1 + (N - n + 0.5) / (n + 0.5))`` (Lucene, Elasticsearch, Milvus's
-built-in BM25), never zero or negative, so a matching word always scores, even in a tiny collection."""
 
 
 class BM25Encoder:
@@ -129,27 +124,12 @@ class BM25Encoder:
         return self._frozen_idf is None
 
     def idf(self) -> npt.NDArray[np.float64]:
-        """IDF by term index, by :attr:`idf_formula`; 0 for a term no document holds.
-
-        With ``okapi``, negative values become ``epsilon * average IDF`` (pymilvus-model's rule), or
-        0 when that average is itself negative (the rule would then make scores negative).
-        """
+        """IDF by term index, by :attr:`idf_formula` (see :func:`~milvus_model_adapters.bm25_idf.idf_values`)."""
         self._require_fitted()
         if self._frozen_idf is not None:
             return self._frozen_idf
         if self._idf_cache is None:
-            df = self._df
-            n = self.corpus_size
-            present = df > 0
-            if self.idf_formula == "lucene":
-                idf = np.log1p((n - df + 0.5) / (df + 0.5))
-            else:
-                idf = np.log(n - df + 0.5) - np.log(df + 0.5)
-                if present.any():
-                    average = float(idf[present].mean())
-                    idf[present & (idf < 0)] = max(self.epsilon * average, 0.0)
-            idf[~present] = 0.0
-            self._idf_cache = idf
+            self._idf_cache = idf_values(self._df, self.corpus_size, self.idf_formula, self.epsilon)
         return self._idf_cache
 
     def _require_fitted(self) -> None:
@@ -169,16 +149,18 @@ class BM25Encoder:
             languages: Each document's language, for a :class:`~milvus_model_adapters.multilingual.
                 MultilingualAnalyzer` (``None`` entries: not given; ``None``: none given).
         """
-        return self._grown(self._terms.analyze(texts, grow=grow, languages=languages))
+        batch = self._terms.analyze(texts, grow=grow, languages=languages)
+        self._pad_frequencies()
+        return batch
 
     def analyze_queries(self, texts: Sequence[str]) -> AnalyzedBatch:
         """Map queries to term indices (a multilingual analyzer analyses queries in their language)."""
-        return self._grown(self._terms.analyze(texts, queries=True))
+        return self._terms.analyze(texts, queries=True)  # queries never grow the vocabulary
 
-    def _grown(self, batch: AnalyzedBatch) -> AnalyzedBatch:
+    def _pad_frequencies(self) -> None:
+        """Give the terms the vocabulary gained a document frequency of 0."""
         if len(self._terms) > len(self._df):
             self._df = np.concatenate([self._df, np.zeros(len(self._terms) - len(self._df), dtype=np.int64)])
-        return batch
 
     def update(self, batch: AnalyzedBatch, *, remove: bool = False) -> None:
         """Add (or with ``remove``, subtract) analysed documents to the statistics.
@@ -235,8 +217,7 @@ class BM25Encoder:
             InvalidInputError: If the statistics would go negative.
         """
         indices = self._terms.add_terms(frequencies)
-        if len(self._terms) > len(self._df):
-            self._df = np.concatenate([self._df, np.zeros(len(self._terms) - len(self._df), dtype=np.int64)])
+        self._pad_frequencies()
         df = self._df.copy()
         np.add.at(df, indices, np.fromiter(frequencies.values(), dtype=np.int64, count=len(indices)))
         if (df < 0).any() or self.corpus_size + documents < 0:

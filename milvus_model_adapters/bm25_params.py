@@ -90,7 +90,8 @@ def load(path: str | os.PathLike[str], *, analyzer: TextAnalyzer | None = None) 
 
 def from_params(params: Any, *, analyzer: TextAnalyzer | None = None, source: str = "parameters") -> BM25Encoder:
     """Build an encoder from the structure :func:`to_params` returns (or pymilvus-model's)."""
-    from milvus_model_adapters.bm25 import IDF_FORMULAS, BM25Encoder
+    from milvus_model_adapters.bm25 import BM25Encoder
+    from milvus_model_adapters.bm25_idf import IDF_FORMULAS
 
     if not isinstance(params, dict):
         raise ParamsFileError(f"{source}: expected a JSON object, got {type(params).__name__}")
