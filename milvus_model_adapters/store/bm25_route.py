@@ -20,13 +20,22 @@ import scipy.sparse as sp
 
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
-from milvus_model_adapters.bm25 import BM25Encoder, IdfFormula
+from milvus_model_adapters.bm25 import BM25Encoder
+from milvus_model_adapters.bm25_idf import IdfFormula
 from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import InvalidInputError, SchemaMismatchError
 from milvus_model_adapters.multilingual import analyzer_from_config, document_languages
 from milvus_model_adapters.sparse import to_dicts
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.bm25_state import FORMAT, BM25State, Delta, check_format, settings_of
+from milvus_model_adapters.store.bm25_state import (
+    FORMAT,
+    BM25State,
+    Delta,
+    analyze_rows,
+    check_format,
+    reanalysis_fields,
+    settings_of,
+)
 from milvus_model_adapters.store.connection import query_all
 from milvus_model_adapters.store.sparse_route import SparseRoute
 
@@ -62,7 +71,7 @@ class ClientBM25(SparseRoute):
             analyzer: Text analyzer (default: the English :class:`~milvus_model_adapters.analyzer.Analyzer`).
             k1: BM25 ``k1``.
             b: BM25 ``b``.
-            idf: IDF formula (see :data:`milvus_model_adapters.bm25.IDF_FORMULAS`).
+            idf: IDF formula (see :data:`milvus_model_adapters.bm25_idf.IDF_FORMULAS`).
             sync_interval: Longest time, in seconds, a search goes without reading other writers' statistics.
         """
         self.encoder = BM25Encoder(analyzer if analyzer is not None else Analyzer(), k1=k1, b=b, idf=idf)
@@ -137,7 +146,7 @@ class ClientBM25(SparseRoute):
         bm25 = self.encoder
         self._sync(force=True)
         stored, old = self._stored_analysis([r[schema.ID] for r in rows])
-        analyzed = bm25.analyze(texts, grow=True, languages=self._languages(rows))
+        analyzed = analyze_rows(bm25, rows, grow=True)
         delta = Delta.of(bm25, analyzed)
         if old is not None:
             delta = delta.plus(-Delta.of(bm25, old))
@@ -160,7 +169,7 @@ class ClientBM25(SparseRoute):
         found = self.client.get(self.collection, ids=list(ids), output_fields=self._stored_fields)
         if not found:
             return 0
-        old = self.encoder.analyze([r[schema.TEXT] for r in found], languages=self._languages(found))
+        old = analyze_rows(self.encoder, found)
         delta = -Delta.of(self.encoder, old)
         keys = self.state.begin(delta)
         self.client.delete(self.collection, ids=[r[schema.ID] for r in found])
@@ -172,19 +181,11 @@ class ClientBM25(SparseRoute):
         """Which of ``ids`` are stored, and the terms of their stored texts (the analyzer is fixed)."""
         found = self.client.get(self.collection, ids=ids, output_fields=self._stored_fields)
         stored = {r[schema.ID] for r in found}
-        if not found:
-            return stored, None
-        return stored, self.encoder.analyze([r[schema.TEXT] for r in found], languages=self._languages(found))
+        return stored, analyze_rows(self.encoder, found) if found else None
 
     @property
     def _stored_fields(self) -> list[str]:
-        """What re-analysing a stored document needs: its text, and its metadata if that gives its language."""
-        if document_languages(self.encoder.analyzer, []) is None:
-            return [schema.ID, schema.TEXT]
-        return [schema.ID, schema.TEXT, schema.METADATA]
-
-    def _languages(self, rows: Sequence[Mapping[str, Any]]) -> list[str | None] | None:
-        return document_languages(self.encoder.analyzer, (r.get(schema.METADATA) for r in rows))
+        return [schema.ID, *reanalysis_fields(self.encoder)]
 
     def check_documents(self, metadatas: Sequence[Mapping[str, Any] | None]) -> None:
         """Refuse metadata that names a language the analyzer does not have, before anything is written."""
@@ -251,8 +252,7 @@ class ClientBM25(SparseRoute):
         return done
 
     def _reencode(self, rows: list[dict[str, Any]]) -> int:
-        analyzed = self.encoder.analyze([r[schema.TEXT] for r in rows], languages=self._languages(rows))
-        vectors = self._dicts(self.encoder.document_vectors(analyzed))
+        vectors = self._dicts(self.encoder.document_vectors(analyze_rows(self.encoder, rows)))
         fields = (schema.ID, schema.TEXT, schema.METADATA)
         new = [
             {**{f: r[f] for f in fields}, schema.DENSE: list(r[schema.DENSE]), schema.SPARSE: v}

@@ -23,7 +23,7 @@ import base64
 import json
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pymilvus import DataType, MilvusClient
@@ -203,8 +203,7 @@ class BM25State:
         encoder.set_statistics([], encoder.document_frequencies[:0], 0, 0.0)
         total = Delta()
         for rows in self._iterate_rows(encoder):
-            languages = document_languages(encoder.analyzer, (r.get(schema.METADATA) for r in rows))
-            batch = encoder.analyze([r[schema.TEXT] for r in rows], grow=True, languages=languages)
+            batch = analyze_rows(encoder, rows, grow=True)
             total = total.plus(Delta.of(encoder, batch))
         stale = sorted(self._keys("d:") | self._keys("p:"))
         parts = total.parts()
@@ -225,8 +224,7 @@ class BM25State:
 
     def _iterate_rows(self, encoder: BM25Encoder) -> Iterator[list[dict[str, Any]]]:
         """The stored texts in batches, with their metadata when it gives the documents' languages."""
-        needs_metadata = document_languages(encoder.analyzer, []) is not None
-        fields = [schema.TEXT, schema.METADATA] if needs_metadata else [schema.TEXT]
+        fields = reanalysis_fields(encoder)
         batch: list[dict[str, Any]] = []
         for row in query_all(self.client, self.collection, "", fields, action="read the stored texts"):
             batch.append(row)
@@ -235,6 +233,19 @@ class BM25State:
                 batch = []
         if batch:
             yield batch
+
+
+def reanalysis_fields(encoder: BM25Encoder) -> list[str]:
+    """What analysing a stored document again needs: its text, and its metadata if that gives its language."""
+    if document_languages(encoder.analyzer, []) is None:
+        return [schema.TEXT]
+    return [schema.TEXT, schema.METADATA]
+
+
+def analyze_rows(encoder: BM25Encoder, rows: Sequence[Mapping[str, Any]], *, grow: bool = False) -> AnalyzedBatch:
+    """The analysis of rows' texts, each in the language its metadata gives (a multilingual analyzer)."""
+    languages = document_languages(encoder.analyzer, (r.get(schema.METADATA) for r in rows))
+    return encoder.analyze([r[schema.TEXT] for r in rows], grow=grow, languages=languages)
 
 
 def check_format(settings: dict[str, Any], name: str) -> int:
