@@ -222,3 +222,21 @@ def test_framework_sparse_embeddings_take_a_language() -> None:
         assert encoder.analyzer.config() == Analyzer("de").config()
     with pytest.raises(InvalidInputError, match="language or analyzer"):
         MilvusModelSparseEmbeddings.bm25(corpus, language="de", analyzer=Analyzer())
+
+
+def test_bad_multilingual_input_is_one_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match="non-empty list"):
+        MultilingualAnalyzer([])
+    with pytest.raises(InvalidInputError, match="non-empty list"):
+        MultilingualAnalyzer("de")  # type: ignore[arg-type]
+    analyzer = MultilingualAnalyzer(["en", "de"])
+    with pytest.raises(InvalidInputError, match="must be a string, got int"):
+        analyzer.document_languages([{"language": 7}])
+    with pytest.raises(InvalidInputError, match="got 1 languages for 2 texts"):
+        analyzer.analyze_documents(["a house", "ein Haus"], ["en"])
+    encoder = BM25Encoder(MultilingualAnalyzer(["en", "de"]))
+    with pytest.raises(InvalidInputError, match="got 1 languages for 2 texts"):
+        encoder.fit(["a house", "ein Haus"], languages=["en"])
+    assert not encoder.is_fitted
+    with pytest.raises(InvalidInputError, match="default language 'french' is not one of"):
+        MultilingualAnalyzer(["en", "de"], default="fr")

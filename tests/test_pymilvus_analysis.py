@@ -131,3 +131,10 @@ def test_config_round_trip_and_refusals() -> None:
         PymilvusAnalyzer("nl")
     with pytest.raises(InvalidInputError, match="Kkma, which needs Java"):
         PymilvusAnalyzer("ko")
+
+
+def test_stopwords_must_be_a_list_of_words() -> None:
+    from milvus_model_adapters.errors import InvalidTypeError
+
+    with pytest.raises(InvalidTypeError, match="not a string"):
+        PymilvusAnalyzer("en", stopwords="the")
