@@ -18,6 +18,7 @@ _EXPORTS = {
     "PymilvusAnalyzer": "milvus_model_adapters.pymilvus_analysis",
     "BM25Encoder": "milvus_model_adapters.bm25",
     "DenseEncoder": "milvus_model_adapters.dense",
+    "OnnxDenseFunction": "milvus_model_adapters.onnx_dense",
     "HybridStore": "milvus_model_adapters.store.hybrid",
     "Document": "milvus_model_adapters.store.types",
     "Hit": "milvus_model_adapters.store.types",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     )
     from milvus_model_adapters.evaluation import evaluate_beir
     from milvus_model_adapters.multilingual import MultilingualAnalyzer
+    from milvus_model_adapters.onnx_dense import OnnxDenseFunction
     from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
     from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
     from milvus_model_adapters.rerank.base import Reranker, RerankHit

@@ -26,10 +26,18 @@ DEFAULT_COLLECTION = "documents"
 
 # ---------------------------------------------------------------------- commands
 def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
-    """Open the store named by ``--db`` / ``--collection``."""
+    """Open the store named by ``--db`` / ``--collection``, embedding with the ``--backend`` asked for."""
     from milvus_model_adapters.store.hybrid import HybridStore
 
-    return HybridStore(args.db, args.collection, **kwargs)
+    return HybridStore(args.db, args.collection, dense=dense_encoder(args), **kwargs)
+
+
+def dense_encoder(args: argparse.Namespace) -> Any:
+    """The bundled model on the ``--backend`` asked for (``None``: sentence-transformers on torch, the default)."""
+    from milvus_model_adapters.dense import Backend, DenseEncoder
+
+    backend: Backend = getattr(args, "backend", "torch")
+    return None if backend == "torch" else DenseEncoder.default(backend=backend)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -104,7 +112,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     compile_filter(flt)  # a bad filter fails before the database and the model are opened
     store = open_store(args)
     try:
-        reranker = CosineReranker() if args.rerank else None
+        reranker = CosineReranker(store.dense) if args.rerank else None
         options: dict[str, Any] = {"mode": args.mode, "filter": flt, "reranker": reranker}
         if args.ranker is not None:
             options["ranker"] = args.ranker
@@ -170,7 +178,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     configs: dict[str, dict[str, Any]] = dict(DEFAULT_CONFIGS)
     if args.rerank:
         configs["hybrid+rerank"] = rerank_config(args.rerank_k)
-    results = evaluate_beir(args.beir_dir, configs=configs, show_progress=args.progress)
+    results = evaluate_beir(args.beir_dir, configs=configs, dense=dense_encoder(args), show_progress=args.progress)
     name = Path(args.beir_dir).name
     if args.json:
         print(json.dumps({"dataset": name, "results": results}, indent=2))
@@ -284,6 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", default=os.environ.get("MMA_DB", DEFAULT_DB), help="Milvus Lite file or server URI")
         p.add_argument("--collection", default=DEFAULT_COLLECTION)
+        backend(p)
+
+    def backend(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--backend",
+            choices=("torch", "onnx", "onnx-int8"),
+            default="torch",
+            help="how the bundled model runs: sentence-transformers on torch (default), ONNX Runtime fp32, or "
+            "int8 (extra 'onnx'; exported once into the user's cache); search with the backend you indexed with",
+        )
 
     p = sub.add_parser("index", help="index .txt/.md files, folders, JSONL files or a BEIR folder")
     common(p)
@@ -329,6 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--rerank", action="store_true", help="add hybrid + the offline cosine reranker")
     p.add_argument("--rerank-k", type=int, default=30)
+    backend(p)
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_eval)
 

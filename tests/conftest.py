@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +16,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# ONNX exports go to a folder of this run, not the user's cache.
+if "MMA_CACHE_DIR" not in os.environ:
+    os.environ["MMA_CACHE_DIR"] = tempfile.mkdtemp(prefix="mma-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["MMA_CACHE_DIR"], True)
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DATASETS = Path(os.environ.get("MMA_DATASETS", DATASETS))

@@ -269,3 +269,14 @@ def test_index_in_one_language(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, out, _ = run(capsys, "search", *GERMAN_QUERIES, "--db", db, "--mode", "sparse", "--json", "-k", "1")
     tops = [Path(r["hits"][0]["metadata"]["source"]).name for r in json.loads(out)]
     assert tops == [f"{answer}.txt" for answer in GERMAN_QUERIES.values()]
+
+
+def test_index_and_search_on_the_int8_backend(files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "int8.db")
+    code, out, _ = run(capsys, "index", str(files), "--db", db, "--backend", "onnx-int8", "--no-progress")
+    assert code == 0 and "indexed 4 document(s)" in out
+    code, out, _ = run(capsys, "search", "jet thrust", "--db", db, "--backend", "onnx-int8", "--rerank", "--json")
+    assert code == 0 and json.loads(out)[0]["text"].startswith("Jet engines")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", "jet", "--db", db, "--backend", "tensorrt"])
+    assert exit_info.value.code == 2 and "invalid choice: 'tensorrt'" in capsys.readouterr().err
