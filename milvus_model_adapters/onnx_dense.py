@@ -67,6 +67,7 @@ class OnnxDenseFunction:
         self.quantized = bool(quantized)
         self.model_name = f"{folder.name or folder} (ONNX{' int8' if quantized else ''})"
         self._pooling, self._normalize, max_seq_length = _read_layout(folder)
+        self._prompt = _default_prompt(folder)
         export = export_onnx(folder, quantized=self.quantized, cache_dir=cache_dir)
         self.onnx_path: Path = export.path
         """The ``.onnx`` file that runs."""
@@ -102,6 +103,8 @@ class OnnxDenseFunction:
         return list(self._encode(texts))
 
     def _encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if self._prompt:  # the model's default prompt, as sentence-transformers' encode() prepends it
+            texts = [self._prompt + text for text in texts]
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), self.batch_size):
@@ -166,9 +169,19 @@ def _read_layout(folder: Path) -> tuple[str, bool, int | None]:
             if key.startswith("pooling_mode_") and value
         ]
         modes = [_FLAG_MODES.get(mode, mode) for mode in modes]
+    if config.get("include_prompt") is False:
+        raise InvalidInputError(f"the ONNX path pools over every token; {pooling_path} leaves the prompt out")
     if len(modes) != 1 or modes[0] not in ("mean", "cls", "max"):
         raise InvalidInputError(f"the ONNX path pools by one of mean, cls or max; {pooling_path} asks for {config}")
     settings_file = folder / "sentence_bert_config.json"
     settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
     length = settings.get("max_seq_length")
     return str(modes[0]), "Normalize" in kinds, int(length) if length else None
+
+
+def _default_prompt(folder: Path) -> str:
+    """The prompt sentence-transformers prepends to every text by default (``default_prompt_name``), or ``""``."""
+    config_file = folder / "config_sentence_transformers.json"
+    config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+    name = config.get("default_prompt_name")
+    return str((config.get("prompts") or {}).get(name) or "") if name else ""

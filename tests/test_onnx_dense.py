@@ -30,7 +30,9 @@ SEED_VECTOR_START = [-3.09392996e-02, -1.80662833e-02, 1.34775648e-02, 2.7715621
 TEXTS = [*CORPUS, "x", "Milvus " * 40, "a b", SEED]
 
 
-def build_tiny_model(folder: Path, *, pooling: str = "mean", normalize: bool = True, seed: int = 0) -> Path:
+def build_tiny_model(
+    folder: Path, *, pooling: str = "mean", normalize: bool = True, seed: int = 0, prompt: str | None = None
+) -> Path:
     """A sentence-transformers folder: a two-layer BERT with random weights and a word-level vocabulary."""
     import transformers
     from sentence_transformers import SentenceTransformer
@@ -57,7 +59,11 @@ def build_tiny_model(folder: Path, *, pooling: str = "mean", normalize: bool = T
     if normalize:
         layers.append(Normalize())
     out = folder / "model"
-    SentenceTransformer(modules=layers, device="cpu").save(str(out))
+    prompts = {"query": prompt} if prompt else None
+    model = SentenceTransformer(
+        modules=layers, device="cpu", prompts=prompts, default_prompt_name="query" if prompt else None
+    )
+    model.save(str(out))
     shutil.rmtree(bert)
     return out
 
@@ -74,9 +80,11 @@ def torch_vectors(folder: Path, texts: list[str]) -> np.ndarray:
     return np.asarray(model.encode(texts, batch_size=len(texts)), dtype=np.float32)
 
 
-@pytest.mark.parametrize(("pooling", "normalize"), [("mean", True), ("cls", True), ("max", False)])
-def test_onnx_equals_sentence_transformers(tmp_path: Path, pooling: str, normalize: bool) -> None:
-    folder = build_tiny_model(tmp_path / "m", pooling=pooling, normalize=normalize)
+@pytest.mark.parametrize(
+    ("pooling", "normalize", "prompt"), [("mean", True, None), ("cls", True, None), ("max", False, "milvus: ")]
+)
+def test_onnx_equals_sentence_transformers(tmp_path: Path, pooling: str, normalize: bool, prompt: str | None) -> None:
+    folder = build_tiny_model(tmp_path / "m", pooling=pooling, normalize=normalize, prompt=prompt)
     function = OnnxDenseFunction(folder, cache_dir=tmp_path / "cache", batch_size=32)
     assert function.exported and function.dim == 32 and function.max_seq_length == 48
     got = np.stack(function.encode_documents(TEXTS))
