@@ -186,15 +186,18 @@ class MultilingualAnalyzer:
         return f"MultilingualAnalyzer({self.languages}, default={self.default!r})"
 
 
+def reads_languages(analyzer: Any) -> bool:
+    """Whether ``analyzer`` takes each document's language from its metadata."""
+    return isinstance(analyzer, MultilingualAnalyzer) and analyzer.metadata_key is not None
+
+
 def document_languages(analyzer: Any, metadatas: Iterable[Mapping[str, Any] | None]) -> list[str | None] | None:
     """The languages that documents' metadata gives to ``analyzer``; ``None`` if it takes none.
 
     Raises:
         InvalidInputError: If a metadata value is not one of the analyzer's languages.
     """
-    if isinstance(analyzer, MultilingualAnalyzer) and analyzer.metadata_key is not None:
-        return analyzer.document_languages(metadatas)
-    return None
+    return analyzer.document_languages(metadatas) if reads_languages(analyzer) else None
 
 
 def analyzer_from_config(config: dict[str, Any]) -> TextAnalyzer:

@@ -18,6 +18,7 @@ analyzer runs KoNLPy's Kkma on Java and is not offered.
 
 from __future__ import annotations
 
+import functools
 import string
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -145,7 +146,9 @@ def _stopword_language(steps: dict[str, Any]) -> str:
     return "english"
 
 
+@functools.cache
 def _lang_yaml() -> dict[str, Any]:
+    """pymilvus-model's language table, parsed once per process (read-only)."""
     import yaml
 
     text = resources.files("pymilvus.model.sparse.bm25").joinpath("lang.yaml").read_text("utf-8")

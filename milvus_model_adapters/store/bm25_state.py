@@ -31,7 +31,7 @@ from pymilvus import DataType, MilvusClient
 from milvus_model_adapters.bm25 import BM25Encoder
 from milvus_model_adapters.bm25_terms import AnalyzedBatch
 from milvus_model_adapters.errors import StoreStateError
-from milvus_model_adapters.multilingual import document_languages
+from milvus_model_adapters.multilingual import document_languages, reads_languages
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import query_all
 
@@ -237,9 +237,7 @@ class BM25State:
 
 def reanalysis_fields(encoder: BM25Encoder) -> list[str]:
     """What analysing a stored document again needs: its text, and its metadata if that gives its language."""
-    if document_languages(encoder.analyzer, []) is None:
-        return [schema.TEXT]
-    return [schema.TEXT, schema.METADATA]
+    return [schema.TEXT, schema.METADATA] if reads_languages(encoder.analyzer) else [schema.TEXT]
 
 
 def analyze_rows(encoder: BM25Encoder, rows: Sequence[Mapping[str, Any]], *, grow: bool = False) -> AnalyzedBatch:
