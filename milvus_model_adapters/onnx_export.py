@@ -78,8 +78,8 @@ def export_onnx(
 
     Raises:
         MissingDependencyError: If onnx, onnxruntime or torch is missing (extra ``onnx``).
-        InvalidInputError: If the folder holds no weights, the transformer is not BERT-like, or the
-            exported graph does not reproduce the model.
+        InvalidInputError: If the folder holds no weights, the transformer is not BERT-like, the
+            exported graph does not reproduce the model, or the cache folder cannot be written.
     """
     folder = Path(model_folder)
     if not any((folder / name).is_file() for name in _WEIGHT_FILES):
@@ -91,7 +91,12 @@ def export_onnx(
 
     target = Path(cache_dir) if cache_dir is not None else cache_root()
     place = target / "onnx" / f"{folder.name or 'model'}-{model_digest(folder)}"
-    place.mkdir(parents=True, exist_ok=True)
+    try:
+        place.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot keep ONNX exports in {target} ({exc.strerror or exc}); set MMA_CACHE_DIR or cache_dir"
+        ) from None
     fp32, int8 = place / "model.onnx", place / "model_int8.onnx"
     wanted = int8 if quantized else fp32
     if wanted.is_file():

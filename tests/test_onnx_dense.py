@@ -158,6 +158,10 @@ def test_what_the_onnx_path_cannot_run_is_refused(tiny_model: Path, tmp_path: Pa
     (dense_layer / "modules.json").write_text(modules.replace('Normalize"', 'Dense"'))
     with pytest.raises(InvalidInputError, match="Transformer \\+ Pooling"):
         OnnxDenseFunction(dense_layer, cache_dir=tmp_path)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    with pytest.raises(InvalidInputError, match="cannot keep ONNX exports in .*a-file"):
+        OnnxDenseFunction(tiny_model, cache_dir=blocked)
     with pytest.raises(InvalidInputError, match="backend must be one of"):
         DenseEncoder.default(backend="tensorrt")
     assert not (tmp_path / "onnx").exists()
