@@ -64,6 +64,7 @@ class OnnxDenseFunction:
         require("transformers", package="transformers", purpose="ONNX encoding (the tokenizer)")
         folder = Path(model_folder) if model_folder is not None else Path(_bundled_model())
         self.batch_size = check_positive_int(batch_size, what="batch_size")
+        threads = None if threads is None else check_positive_int(threads, what="threads")
         self.quantized = bool(quantized)
         self.model_name = f"{folder.name or folder} (ONNX{' int8' if quantized else ''})"
         self._pooling, self._normalize, max_seq_length = _read_layout(folder)
@@ -80,7 +81,7 @@ class OnnxDenseFunction:
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         if threads is not None:
-            options.intra_op_num_threads = check_positive_int(threads, what="threads")
+            options.intra_op_num_threads = threads
         self._session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [item.name for item in self._session.get_inputs()]
         self._tokenizer = AutoTokenizer.from_pretrained(str(folder))
