@@ -209,3 +209,17 @@ def test_threads_share_one_function(tiny_model: Path, tmp_path: Path) -> None:
         together = list(pool.map(lambda _: np.stack(function.encode_documents(TEXTS)), range(8)))
     for vectors in together:
         np.testing.assert_allclose(vectors, alone, atol=1e-6)
+
+
+def test_both_frameworks_embed_through_onnx(minilm_cache: Path) -> None:
+    pytest.importorskip("langchain_core")
+    pytest.importorskip("llama_index.core")
+    from milvus_model_adapters.langchain import MilvusModelEmbeddings
+    from milvus_model_adapters.llama_index import MilvusModelEmbedding
+
+    encoder = DenseEncoder(OnnxDenseFunction(quantized=True, cache_dir=minilm_cache))
+    expected = encoder.encode_query(SEED)
+    langchain_vector = MilvusModelEmbeddings(encoder=encoder).embed_query(SEED)
+    llama_index_vector = MilvusModelEmbedding(encoder).get_query_embedding(SEED)
+    assert langchain_vector == pytest.approx(expected.tolist(), abs=1e-6)
+    assert llama_index_vector == pytest.approx(expected.tolist(), abs=1e-6)
