@@ -24,6 +24,7 @@ from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.sparse_encoder import SparseEncoder
 from milvus_model_adapters.store import HybridStore
 from tests.conftest import CORPUS
+from tests.tiny_models import save_tiny_bert
 
 DIM, VOCAB = 32, 5000
 WORD = re.compile(r"\w+")
@@ -186,22 +187,9 @@ def test_reopening_needs_the_same_kind_of_sparse_source(tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def tiny_splade(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A masked language model with random weights and a word-level vocabulary, saved as SPLADE loads it."""
-    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("transformers")
     folder = tmp_path_factory.mktemp("tiny-splade")
-    words = sorted({w for text in CORPUS for w in WORD.findall(text.lower())})
-    (folder / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-    tokenizer = transformers.BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), model_max_length=64)
-    tokenizer.save_pretrained(str(folder))
-    config = transformers.BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    transformers.set_seed(0)
-    transformers.BertForMaskedLM(config).save_pretrained(str(folder))
+    save_tiny_bert(folder, (w for text in CORPUS for w in WORD.findall(text.lower())), masked_lm=True)
     return str(folder)
 
 

@@ -20,6 +20,7 @@ from milvus_model_adapters.errors import InvalidInputError, MissingDependencyErr
 from milvus_model_adapters.onnx_dense import OnnxDenseFunction
 from milvus_model_adapters.store import HybridStore
 from tests.conftest import CORPUS
+from tests.tiny_models import save_tiny_bert
 
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
@@ -34,26 +35,10 @@ def build_tiny_model(
     folder: Path, *, pooling: str = "mean", normalize: bool = True, seed: int = 0, prompt: str | None = None
 ) -> Path:
     """A sentence-transformers folder: a two-layer BERT with random weights and a word-level vocabulary."""
-    import transformers
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
 
-    bert = folder / "bert"
-    bert.mkdir(parents=True)
-    words = sorted({w.strip(".,").lower() for text in TEXTS for w in text.split()})
-    (bert / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
-    tokenizer = transformers.BertTokenizerFast(vocab_file=str(bert / "vocab.txt"), model_max_length=64)
-    tokenizer.save_pretrained(str(bert))
-    config = transformers.BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    transformers.set_seed(seed)
-    transformers.BertModel(config).save_pretrained(str(bert))
+    bert = save_tiny_bert(folder / "bert", (w.strip(".,").lower() for text in TEXTS for w in text.split()), seed=seed)
     word = Transformer(str(bert), max_seq_length=48)
     layers: list[Any] = [word, Pooling(word.get_embedding_dimension(), pooling_mode=pooling)]
     if normalize:
