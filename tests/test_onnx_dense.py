@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from milvus_model_adapters import _deps, onnx_export
+from milvus_model_adapters import dense as dense_module
 from milvus_model_adapters.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError, MissingDependencyError
 from milvus_model_adapters.onnx_dense import OnnxDenseFunction
@@ -169,10 +170,12 @@ def test_bundled_model_keeps_the_seed_numbers(minilm_cache: Path, dense_encoder:
 
 
 def test_default_backends_share_one_function(minilm_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    OnnxDenseFunction(quantized=True, cache_dir=minilm_cache, batch_size=32)  # the export, if not made yet
     monkeypatch.setenv("MMA_CACHE_DIR", str(minilm_cache))
+    monkeypatch.setattr(dense_module, "_DEFAULT_FUNCTIONS", {})  # none made by earlier tests
     one, two = DenseEncoder.default(backend="onnx-int8"), DenseEncoder.default(backend="onnx-int8")
     assert one.function is two.function and isinstance(one.function, OnnxDenseFunction)
-    assert not one.function.exported  # exported by the test before, into the same cache
+    assert not one.function.exported and one.function.batch_size == 32  # ONNX passes default to 32 texts
     assert not one.is_default_model  # the cosine reranker must not take its vectors for torch ones
 
 
