@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from milvus_model_adapters import bm25_params
+from milvus_model_adapters import bm25_params, bm25_vectors
 from milvus_model_adapters._validate import check_text, check_texts
 from milvus_model_adapters.analyzer import Analyzer, TextAnalyzer
 from milvus_model_adapters.bm25_idf import IDF_FORMULAS, IdfFormula, idf_values
@@ -306,28 +306,11 @@ class BM25Encoder:
     def document_vectors(self, batch: AnalyzedBatch) -> sp.csr_array:
         """Document vectors for an analysed batch, at the current average document length."""
         self._require_fitted()
-        rows, cols, tf = batch.pairs()
-        n = len(batch.lengths)
-        avgdl = self.avgdl or 1.0
-        k1, b = self.k1, self.b
-        norm = k1 * (1.0 - b + b * batch.lengths[rows] / avgdl)
-        tf = tf.astype(np.float64)
-        values = tf * (k1 + 1.0) / (tf + norm)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return sp.csr_array((values.astype(np.float32), cols, indptr), shape=(n, self.dim))
+        return bm25_vectors.document_vectors(batch, dim=self.dim, k1=self.k1, b=self.b, avgdl=self.avgdl or 1.0)
 
     def query_vectors(self, batch: AnalyzedBatch) -> sp.csr_array:
         """Query vectors (IDF per occurrence of a known term) for an analysed batch."""
-        idf = self.idf()
-        rows, cols, tf = batch.pairs()
-        n = len(batch.lengths)
-        values = idf[cols] * tf
-        nonzero = values != 0
-        rows, cols, values = rows[nonzero], cols[nonzero], values[nonzero]
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        return sp.csr_array((values.astype(np.float32), cols, indptr), shape=(n, self.dim))
+        return bm25_vectors.query_vectors(batch, self.idf(), dim=self.dim)
 
     def encode_documents(
         self, documents: Sequence[str], *, languages: Sequence[str | None] | None = None
