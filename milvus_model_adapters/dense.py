@@ -125,11 +125,7 @@ class DenseEncoder:
         instead (:class:`~milvus_model_adapters.onnx_dense.OnnxDenseFunction`; ``kwargs`` go to it).
         """
         if _check_backend(backend) != "torch":
-            from milvus_model_adapters.onnx_dense import OnnxDenseFunction
-
-            quantized = backend == "onnx-int8"
-            function = OnnxDenseFunction(model_name_or_path, quantized=quantized, batch_size=batch_size, **kwargs)
-            return cls(function, batch_size=batch_size)
+            return cls(_onnx_function(backend, model_name_or_path, batch_size, **kwargs), batch_size=batch_size)
         return cls(
             sentence_transformer_function(str(model_name_or_path), device=device, batch_size=batch_size, **kwargs),
             batch_size=batch_size,
@@ -222,11 +218,16 @@ def _default_function(device: str, batch_size: int, backend: str) -> Any:
             if backend == "torch":
                 function = sentence_transformer_function(default_model_path(), device=device, batch_size=batch_size)
             else:
-                from milvus_model_adapters.onnx_dense import OnnxDenseFunction
-
-                function = OnnxDenseFunction(quantized=backend == "onnx-int8", batch_size=batch_size)
+                function = _onnx_function(backend, None, batch_size)
             _DEFAULT_FUNCTIONS[key] = function
         return _DEFAULT_FUNCTIONS[key]
+
+
+def _onnx_function(backend: str, model_folder: str | Path | None, batch_size: int, **kwargs: Any) -> Any:
+    """An ONNX Runtime function for ``backend`` (``"onnx"`` or ``"onnx-int8"``); the bundled model if no folder."""
+    from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+
+    return OnnxDenseFunction(model_folder, quantized=backend == "onnx-int8", batch_size=batch_size, **kwargs)
 
 
 def sentence_transformer_function(model_name_or_path: str, **kwargs: Any) -> Any:
