@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from milvus_model_adapters.evaluation import load_beir
+from milvus_model_adapters.tools.evaluation import load_beir
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MMA_DATASETS", ROOT.parent / "shared" / "datasets"))

@@ -118,7 +118,7 @@ def main() -> None:
     parser.add_argument("--encode", action="store_true", help="also time with MiniLM encoding each query")
     args = parser.parse_args()
 
-    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.encoders.dense import DenseEncoder
     from milvus_model_adapters.store import HybridStore
 
     search_rows: list[list[Any]] = []

@@ -22,7 +22,7 @@ from _common import best_of, peak_rss_mb, repeated_corpus, table
 
 
 def run_ours(texts: list[str]) -> float:
-    from milvus_model_adapters.bm25 import BM25Encoder
+    from milvus_model_adapters.bm25.encoder import BM25Encoder
 
     def go() -> None:
         BM25Encoder().fit_transform(texts)
@@ -54,7 +54,7 @@ def pymilvus_analyzer():  # type: ignore[no-untyped-def]
         TextFilter,
     )
 
-    from milvus_model_adapters.stopwords import ENGLISH
+    from milvus_model_adapters.text.stopwords import ENGLISH
 
     class RegexTokenizer:
         pattern = re.compile(r"(?u)\b\w\w+\b")

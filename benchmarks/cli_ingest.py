@@ -19,8 +19,8 @@ from pathlib import Path
 
 from _common import shared_texts, table
 
-from milvus_model_adapters.cli import main
 from milvus_model_adapters.store import HybridStore
+from milvus_model_adapters.tools.cli import main
 
 
 def run_cli(corpus: Path, db: Path) -> float:

@@ -25,7 +25,7 @@ def main() -> None:
 
     from sentence_transformers import SentenceTransformer
 
-    from milvus_model_adapters.dense import DenseEncoder, default_model_path
+    from milvus_model_adapters.encoders.dense import DenseEncoder, default_model_path
 
     texts = shared_texts()[: args.docs]
     model = SentenceTransformer(default_model_path(), device="cpu")

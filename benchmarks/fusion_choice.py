@@ -14,9 +14,9 @@ from pathlib import Path
 
 from _common import DATASETS, table
 
-from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.evaluation import evaluate_run, evaluate_store, load_beir
+from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.store import RRF, HybridStore, Weighted
+from milvus_model_adapters.tools.evaluation import evaluate_run, evaluate_store, load_beir
 
 NAMES = ("cranfield", "cisi")
 CONFIGS: dict[str, dict[str, object]] = {

@@ -27,10 +27,10 @@ import numpy as np
 from _common import DATASETS, best_of, shared_texts, table
 
 from milvus_model_adapters import BM25Encoder
-from milvus_model_adapters.analyzer import Analyzer
-from milvus_model_adapters.evaluation import evaluate_run, load_beir
-from milvus_model_adapters.multilingual import MultilingualAnalyzer
-from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
+from milvus_model_adapters.text.analyzer import Analyzer
+from milvus_model_adapters.text.multilingual import MultilingualAnalyzer
+from milvus_model_adapters.text.pymilvus_analysis import PymilvusAnalyzer
+from milvus_model_adapters.tools.evaluation import evaluate_run, load_beir
 
 
 def german_style(texts: list[str]) -> list[str]:

@@ -37,7 +37,7 @@ class MiniLMAsM3:
     def __init__(self, *, return_sparse: bool = True) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from milvus_model_adapters.dense import default_model_path
+        from milvus_model_adapters.encoders.dense import default_model_path
 
         self.model = SentenceTransformer(default_model_path(), device="cpu")
         self.vocabulary = len(self.model.tokenizer)
@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.encoders.dense import DenseEncoder
     from milvus_model_adapters.store import HybridStore
 
     texts = shared_texts()[: args.docs]

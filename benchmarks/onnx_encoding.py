@@ -30,8 +30,8 @@ BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def encoders(cache: Path, batch_size: int) -> dict[str, Any]:
-    from milvus_model_adapters.dense import DenseEncoder
-    from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+    from milvus_model_adapters.encoders.dense import DenseEncoder
+    from milvus_model_adapters.encoders.onnx import OnnxDenseFunction
 
     return {
         "torch": DenseEncoder.default(batch_size=batch_size),
@@ -56,7 +56,7 @@ def speed(texts: list[str], cache: Path, rounds: int) -> list[list[Any]]:
 
 
 def quality(cache: Path) -> tuple[list[list[Any]], dict[str, Any]]:
-    from milvus_model_adapters.evaluation import evaluate_run, load_beir
+    from milvus_model_adapters.tools.evaluation import evaluate_run, load_beir
 
     built = encoders(cache, 32)
     rows: list[list[Any]] = []
@@ -80,8 +80,8 @@ def quality(cache: Path) -> tuple[list[list[Any]], dict[str, Any]]:
 
 
 def ingest(texts: list[str], cache: Path, backend: str, rounds: int) -> list[list[Any]]:
-    from milvus_model_adapters.dense import DenseEncoder
-    from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+    from milvus_model_adapters.encoders.dense import DenseEncoder
+    from milvus_model_adapters.encoders.onnx import OnnxDenseFunction
     from milvus_model_adapters.store import HybridStore
 
     encoder = DenseEncoder(OnnxDenseFunction(quantized=backend == "onnx-int8", batch_size=32, cache_dir=cache))
@@ -109,12 +109,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    from milvus_model_adapters.evaluation import load_beir
+    from milvus_model_adapters.tools.evaluation import load_beir
 
     texts = load_beir(DATASETS / "cranfield").documents()[1][: args.docs]
     cache = Path(tempfile.mkdtemp(prefix="mma-onnx-cache-"))
     try:
-        from milvus_model_adapters.onnx_dense import OnnxDenseFunction
+        from milvus_model_adapters.encoders.onnx import OnnxDenseFunction
 
         start = time.perf_counter()
         OnnxDenseFunction(cache_dir=cache)

@@ -139,7 +139,7 @@ def latency(size: int, n_queries: int, workdir: Path) -> dict[str, Any]:
 
 
 def ingest(n_docs: int, workdir: Path) -> dict[str, float]:
-    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.encoders.dense import DenseEncoder
     from milvus_model_adapters.store import HybridStore
 
     texts = shared_texts()[:n_docs]

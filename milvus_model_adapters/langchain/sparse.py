@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from milvus_model_adapters._deps import is_installed
-from milvus_model_adapters.sparse_encoder import SparseEncoder
+from milvus_model_adapters.encoders.sparse import SparseEncoder
 
 if TYPE_CHECKING or not is_installed("langchain_milvus"):
 
@@ -43,7 +43,7 @@ class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
     """
 
     def __init__(self, function: Any) -> None:
-        """Wrap a :class:`~milvus_model_adapters.bm25.BM25Encoder` or a pymilvus-model sparse function."""
+        """Wrap a :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` or a pymilvus-model sparse function."""
         self.encoder = function if isinstance(function, SparseEncoder) else SparseEncoder(function)
 
     @classmethod

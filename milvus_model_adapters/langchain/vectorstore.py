@@ -14,8 +14,8 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
 from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.params import SearchParams
-from milvus_model_adapters.store.relevance import relevance_function
+from milvus_model_adapters.store.search.params import SearchParams
+from milvus_model_adapters.store.search.relevance import relevance_function
 from milvus_model_adapters.store.types import MODES, Hit, SearchMode
 
 SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *MODES)
@@ -115,7 +115,10 @@ class MilvusHybridVectorStore(VectorStore):
     def _similarity_search_with_relevance_scores(
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
-        """The ``k`` best documents with their relevance in [0, 1] (:mod:`milvus_model_adapters.store.relevance`)."""
+        """The ``k`` best documents with their relevance in [0, 1].
+
+        See :mod:`~milvus_model_adapters.store.search.relevance` for how each kind of score maps to it.
+        """
         params = self.search_params.replace(k=k, **kwargs)
         relevance = relevance_function(params)
         return [(_document(h), relevance(h.score)) for h in self.store.search(query, params=params)]

@@ -8,7 +8,8 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.encoders.dense import DenseEncoder, DenseFunction, DenseSource
+from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_encoder
 
 
 class MilvusModelEmbedding(BaseEmbedding):
@@ -24,7 +25,9 @@ class MilvusModelEmbedding(BaseEmbedding):
 
     _encoder: DenseEncoder = PrivateAttr()
 
-    def __init__(self, encoder: DenseEncoder | Any | None = None, *, embed_batch_size: int = 64, **kwargs: Any) -> None:
+    def __init__(
+        self, encoder: DenseEncoder | DenseFunction | None = None, *, embed_batch_size: int = 64, **kwargs: Any
+    ) -> None:
         """Wrap a core encoder or a pymilvus-model dense function (default: bundled MiniLM)."""
         if encoder is None:
             enc = DenseEncoder.default(batch_size=embed_batch_size)
@@ -83,14 +86,8 @@ class LlamaIndexDenseFunction:
         return f"LlamaIndexDenseFunction({type(self.embed_model).__name__})"
 
 
-def as_dense_encoder(embed_model: BaseEmbedding | DenseEncoder | Any | None) -> DenseEncoder:
-    """The core encoder behind a LlamaIndex ``BaseEmbedding``, a core encoder or a pymilvus-model function."""
-    if embed_model is None:
-        return DenseEncoder.default()
-    if isinstance(embed_model, DenseEncoder):
-        return embed_model
-    if isinstance(embed_model, MilvusModelEmbedding):
-        return embed_model.encoder
-    if isinstance(embed_model, BaseEmbedding):
-        return DenseEncoder(LlamaIndexDenseFunction(embed_model))
-    return DenseEncoder(embed_model)
+def as_dense_encoder(embed_model: BaseEmbedding | DenseSource | None) -> DenseEncoder:
+    """The core encoder for a LlamaIndex ``BaseEmbedding``, a core encoder, a pymilvus-model function or ``None``."""
+    if isinstance(embed_model, BaseEmbedding) and not isinstance(embed_model, MilvusModelEmbedding):
+        return core_dense_encoder(LlamaIndexDenseFunction(embed_model))
+    return core_dense_encoder(embed_model)

@@ -34,7 +34,7 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.store import documents
 from milvus_model_adapters.store.filters import combine
-from milvus_model_adapters.store.params import SearchParams
+from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.types import SearchMode
 
 MODES: dict[VectorStoreQueryMode, SearchMode] = {

@@ -15,7 +15,7 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import hit_to_node, node_rows
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.params import SearchOptions, SearchParams
+from milvus_model_adapters.store.search.params import SearchOptions, SearchParams
 
 DEFAULT_PARAMS = SearchParams(k=4)
 """Four nodes per query; every other setting is the core's default."""

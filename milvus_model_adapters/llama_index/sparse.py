@@ -17,7 +17,7 @@ from llama_index.core.base.embeddings.base_sparse import BaseSparseEmbedding
 from pydantic import PrivateAttr
 
 from milvus_model_adapters._deps import is_installed
-from milvus_model_adapters.sparse_encoder import SparseEncoder
+from milvus_model_adapters.encoders.sparse import SparseEncoder
 
 if TYPE_CHECKING or not is_installed("llama_index.vector_stores.milvus"):
 
@@ -48,7 +48,7 @@ class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunctio
     _encoder: SparseEncoder = PrivateAttr()
 
     def __init__(self, function: Any, **kwargs: Any) -> None:
-        """Wrap a :class:`~milvus_model_adapters.bm25.BM25Encoder` or a pymilvus-model sparse function."""
+        """Wrap a :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` or a pymilvus-model sparse function."""
         encoder = function if isinstance(function, SparseEncoder) else SparseEncoder(function)
         super().__init__(model_name=kwargs.pop("model_name", type(encoder.function).__name__), **kwargs)
         self._encoder = encoder

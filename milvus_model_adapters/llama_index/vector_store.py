@@ -22,9 +22,9 @@ from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, a
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import document_to_node, hit_node, node_rows
 from milvus_model_adapters.store import documents
-from milvus_model_adapters.store.fusion import RRF
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.params import SearchParams
+from milvus_model_adapters.store.search.fusion import RRF
+from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.types import Hit
 
 DEFAULT_PARAMS = SearchParams(ranker=RRF(60))

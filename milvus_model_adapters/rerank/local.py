@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from milvus_model_adapters._deps import require
-from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.encoders.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.rerank.base import FunctionReranker, Reranker
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pymilvus import MilvusClient, MilvusException
 
+from milvus_model_adapters._messages import shorten
 from milvus_model_adapters.errors import (
     FilterError,
     MilvusOperationError,
@@ -22,7 +23,6 @@ from milvus_model_adapters.errors import (
 )
 from milvus_model_adapters.store.lite_files import check_lite_path
 
-_SHOWN_CHARS = 300
 # pymilvus shares one connection between the clients of the same address: closing one closes it for
 # all. Stores count their users per connection and close it with the last one.
 _USERS: dict[str, int] = {}
@@ -33,11 +33,6 @@ _SERVER_PREFIXES = ("http://", "https://", "tcp://", "grpc://", "unix:")
 def is_local_uri(uri: str) -> bool:
     """Whether ``uri`` names a Milvus Lite file rather than a server."""
     return not uri.startswith(_SERVER_PREFIXES)
-
-
-def shorten(text: str, limit: int = _SHOWN_CHARS) -> str:
-    """``text`` cut to ``limit`` characters, saying how long it was."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 CONNECT_TIMEOUT = 5.0

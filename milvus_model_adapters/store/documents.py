@@ -15,7 +15,7 @@ import numpy.typing as npt
 from milvus_model_adapters._validate import check_texts
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.expressions import one_of
+from milvus_model_adapters.store.filters.emit import one_of
 from milvus_model_adapters.store.types import Document
 
 logger = logging.getLogger(__name__)

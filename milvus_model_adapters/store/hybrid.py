@@ -12,22 +12,22 @@ from pymilvus import MilvusClient
 
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters._validate import check_positive_int
-from milvus_model_adapters.analyzer import TextAnalyzer
-from milvus_model_adapters.dense import DenseEncoder
+from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource, as_dense_encoder
+from milvus_model_adapters.encoders.shared_pass import split
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.shared_pass import split
-from milvus_model_adapters.store import documents, expressions, schema
+from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
-from milvus_model_adapters.store.filters import Filter, combine, compile_filter
-from milvus_model_adapters.store.params import SearchParams
-from milvus_model_adapters.store.search import Searcher
-from milvus_model_adapters.store.searching import SearchMethods
-from milvus_model_adapters.store.sparse_route import SparseRoute, sparse_route
+from milvus_model_adapters.store.filters import Filter, combine, compile_filter, detect
+from milvus_model_adapters.store.routes.base import SparseRoute
+from milvus_model_adapters.store.routes.factory import sparse_route
+from milvus_model_adapters.store.search.methods import SearchMethods
+from milvus_model_adapters.store.search.params import SearchParams
+from milvus_model_adapters.store.search.runner import Searcher
 from milvus_model_adapters.store.types import Document
 from milvus_model_adapters.store.upkeep import BM25Upkeep
+from milvus_model_adapters.text.analyzer import TextAnalyzer
 
 SparseSource = Literal["bm25", "builtin"]
-_OUTPUT = [schema.ID, schema.TEXT, schema.METADATA]
 
 
 class HybridStore(BM25Upkeep, SearchMethods):
@@ -47,7 +47,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         uri: str | os.PathLike[str] = "./milvus.db",
         collection: str = "documents",
         *,
-        dense: DenseEncoder | Any | None = None,
+        dense: DenseSource | None = None,
         sparse: SparseSource | SparseRoute | Any = "bm25",
         analyzer: TextAnalyzer | None = None,
         k1: float = 1.5,
@@ -70,7 +70,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
             sparse: ``"bm25"`` for client-side BM25 (this package's encoder, statistics kept in the
                 database and updated incrementally), ``"builtin"`` for Milvus's BM25 function, a learned
                 sparse function (SPLADE, BGE-M3; see :class:`~milvus_model_adapters.store.learned_route.
-                LearnedSparse`), or a :class:`~milvus_model_adapters.store.sparse_route.SparseRoute`. The
+                LearnedSparse`), or a :class:`~milvus_model_adapters.store.routes.base.SparseRoute`. The
                 same multi-output function as ``dense`` (BGE-M3) computes both routes in one pass per batch.
             analyzer: Text analyzer for client-side BM25 (default: English). Ignored when reopening,
                 where the stored analyzer settings are used.
@@ -92,7 +92,8 @@ class HybridStore(BM25Upkeep, SearchMethods):
         if not isinstance(collection, str) or not collection.replace("_", "a").isalnum() or collection[0].isdigit():
             raise InvalidInputError(f"invalid collection name {collection!r}: use letters, digits and '_'")
         if dense is not None and dense is sparse:  # one model for both routes (BGE-M3): one pass per batch
-            dense, sparse = split(dense)
+            dense_half, sparse = split(dense)
+            dense = DenseEncoder(dense_half, batches_itself=True)
         self.sparse = sparse_route(
             sparse, analyzer=analyzer, k1=k1, b=b, builtin_analyzer_params=builtin_analyzer_params
         )
@@ -104,20 +105,38 @@ class HybridStore(BM25Upkeep, SearchMethods):
         # Connect before loading a model, so a locked or unreachable database fails fast.
         self._owns_client = client is None
         self.client = client if client is not None else connect(self.uri, token=token, db_name=db_name)
-        if isinstance(dense, DenseEncoder):
-            self.dense = dense
-        else:
-            self.dense = DenseEncoder.default() if dense is None else DenseEncoder(dense)
+        self.dense = as_dense_encoder(dense)
         self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
-        self.dialect = expressions.detect(self.client, local=self.is_local)
+        self.dialect = detect(self.client, local=self.is_local)
         """The filter dialect of the engine (Milvus Lite 2.5, Milvus Lite 3 or a server)."""
         self.sparse.attach(self.client, collection, local=self.is_local)
         self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.dialect)
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):
-            schema.open_collection(self.client, collection, self.dense.dim, self.sparse, self._dense_index)
+            self._open_collection()
             self.sparse.open(self.count())
+
+    def _open_collection(self) -> None:
+        """Check an existing collection against this store's schema, or create it; then load it.
+
+        Raises:
+            SchemaMismatchError: If the collection exists with another schema or dimension.
+        """
+        client, name, builtin = self.client, self.collection, self.sparse.builtin_function
+        if client.has_collection(name):
+            schema.check_schema(client.describe_collection(name), name=name, dim=self.dense.dim, builtin_bm25=builtin)
+            self.sparse.check_existing()
+        else:
+            client.create_collection(
+                name,
+                schema=schema.build_schema(
+                    client, dim=self.dense.dim, builtin_bm25=builtin, analyzer_params=self.sparse.analyzer_params
+                ),
+                index_params=schema.build_index_params(client, builtin_bm25=builtin, dense_index=self._dense_index),
+            )
+            self.sparse.create()
+        client.load_collection(name)
 
     def drop(self) -> None:
         """Delete the collection, what its sparse source keeps beside it, and all their data."""
@@ -197,15 +216,14 @@ class HybridStore(BM25Upkeep, SearchMethods):
         return await asyncio.to_thread(self.add, texts, *args, **kwargs)
 
     def _write_batch(self, docs: list[Document]) -> None:
-        texts = [d.text for d in docs]
         given = [d.embedding for d in docs]
-        dense = self.dense.encode_documents(texts) if None in given else given
+        dense = self.dense.encode_documents([d.text for d in docs]) if None in given else given
         rows: list[dict[str, Any]] = [
             {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
             for d, v in zip(docs, dense, strict=True)
         ]
         with self._lock, milvus_errors("write documents"):
-            self.sparse.write(rows, texts)
+            self.sparse.write(rows)
 
     def delete(self, ids: Sequence[str] | None = None, *, filter: Filter | None = None, expr: str | None = None) -> int:
         """Delete documents by id and/or by filter; returns how many were deleted.
@@ -240,7 +258,9 @@ class HybridStore(BM25Upkeep, SearchMethods):
         if not keys:
             return []
         with milvus_errors("get documents"):
-            rows = {r[schema.ID]: r for r in self.client.get(self.collection, ids=keys, output_fields=_OUTPUT)}
+            rows = {
+                r[schema.ID]: r for r in self.client.get(self.collection, ids=keys, output_fields=schema.OUTPUT_FIELDS)
+            }
         return [documents.from_row(rows[k]) for k in keys if k in rows]
 
     def count(self) -> int:
@@ -253,7 +273,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         self, *, filter: Filter | None = None, expr: str | None = None, with_embeddings: bool = False
     ) -> Iterator[Document]:
         """Iterate over stored documents, optionally filtered and with their dense vectors."""
-        fields = [*_OUTPUT, schema.DENSE] if with_embeddings else _OUTPUT
+        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
         for row in self._query(combine(compile_filter(filter, self.dialect), expr), fields, "read documents"):
             yield documents.from_row(row)
 

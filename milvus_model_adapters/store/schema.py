@@ -1,24 +1,29 @@
-"""The collection schema shared by the core store and both framework adapters."""
+"""A store's collection: its field names, how it is created and indexed, and how an existing one is read."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any
 
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from milvus_model_adapters.errors import SchemaMismatchError
-
-if TYPE_CHECKING:
-    from milvus_model_adapters.store.sparse_route import SparseRoute
 
 ID = "id"
 TEXT = "text"
 METADATA = "metadata"
 DENSE = "dense"
 SPARSE = "sparse"
+OUTPUT_FIELDS = [ID, TEXT, METADATA]
+"""The fields a document is read with (its dense vector only when asked for)."""
 ID_MAX_LENGTH = 512
 TEXT_MAX_BYTES = 65535
 BM25_FUNCTION = "bm25_fn"
+
+
+def statistics_collection(collection: str) -> str:
+    """The side collection where client-side BM25 keeps the statistics of ``collection``."""
+    return f"{collection}_bm25"
 
 
 def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer_params: dict[str, Any] | None) -> Any:
@@ -107,23 +112,15 @@ def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm
         )
 
 
-def open_collection(
-    client: MilvusClient, name: str, dim: int, sparse: SparseRoute, dense_index: dict[str, Any]
-) -> None:
-    """Check an existing collection against this schema, or create it; then load it.
+def dense_dim(description: dict[str, Any]) -> int:
+    """The dense vectors' dimension in a collection's description (0 if it has no dense field)."""
+    fields = {f["name"]: f for f in description.get("fields", [])}
+    return int(fields.get(DENSE, {}).get("params", {}).get("dim", 0))
 
-    Raises:
-        SchemaMismatchError: If the collection exists with another schema or dimension.
-    """
-    builtin = sparse.builtin_function
-    if client.has_collection(name):
-        check_schema(client.describe_collection(name), name=name, dim=dim, builtin_bm25=builtin)
-        sparse.check_existing()
-    else:
-        client.create_collection(
-            name,
-            schema=build_schema(client, dim=dim, builtin_bm25=builtin, analyzer_params=sparse.analyzer_params),
-            index_params=build_index_params(client, builtin_bm25=builtin, dense_index=dense_index),
-        )
-        sparse.create()
-    client.load_collection(name)
+
+def text_analyzer_params(description: dict[str, Any]) -> dict[str, Any] | None:
+    """The Milvus analyzer parameters of a collection's text field, if Milvus analyses it."""
+    fields = {f["name"]: f for f in description.get("fields", [])}
+    params = fields.get(TEXT, {}).get("params", {}).get("analyzer_params")
+    parsed = json.loads(params) if isinstance(params, str) else params
+    return dict(parsed) if isinstance(parsed, dict) else None

@@ -7,10 +7,9 @@ import threading
 from pymilvus import MilvusClient
 
 from milvus_model_adapters._validate import check_positive_int
-from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.store.bm25_route import ClientBM25
+from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.store.connection import milvus_errors
-from milvus_model_adapters.store.sparse_route import SparseRoute
+from milvus_model_adapters.store.routes.base import SparseRoute
 
 
 class BM25Upkeep:
@@ -24,12 +23,12 @@ class BM25Upkeep:
     @property
     def bm25(self) -> BM25Encoder | None:
         """The client-side BM25 encoder, or ``None`` when Milvus computes the sparse vectors."""
-        return self.sparse.encoder if isinstance(self.sparse, ClientBM25) else None
+        return self.sparse.bm25
 
     @property
     def recounted_bm25(self) -> bool:
         """Whether opening found an interrupted write and recounted the BM25 statistics."""
-        return bool(getattr(self.sparse, "recounted", False))
+        return self.sparse.recounted
 
     def bm25_stats(self) -> dict[str, float | int]:
         """Corpus size, vocabulary size and average document length of client-side BM25.

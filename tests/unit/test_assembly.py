@@ -6,8 +6,8 @@ import pytest
 
 from milvus_model_adapters import SearchParams
 from milvus_model_adapters.rerank.base import RerankHit
-from milvus_model_adapters.store import assembly
-from milvus_model_adapters.store.fusion import RRF, Weighted
+from milvus_model_adapters.store.search import assembly
+from milvus_model_adapters.store.search.fusion import RRF, Weighted
 
 
 def raw(*pairs: tuple[str, float]) -> list[dict[str, object]]:

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from milvus_model_adapters.analyzer import Analyzer
-from milvus_model_adapters.bm25 import BM25Encoder
+from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError, ParamsFileError
-
-from ..conftest import CORPUS, dataset
+from milvus_model_adapters.text.analyzer import Analyzer
+from tests.support.corpus import CORPUS
+from tests.support.datasets import dataset
 
 
 def load_texts(name: str) -> tuple[list[str], list[str]]:

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milvus_model_adapters.analyzer import Analyzer
-from milvus_model_adapters.bm25 import BM25Encoder
+from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.errors import ParamsFileError
+from milvus_model_adapters.text.analyzer import Analyzer
 
 BOILER = [
     "Descale the kettle every month to remove limescale.",

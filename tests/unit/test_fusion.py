@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store.fusion import RRF, RouteHit, Weighted, make_ranker, order
+from milvus_model_adapters.store.search.fusion import RRF, RouteHit, Weighted, make_ranker, order
 
 
 def hits(*ids: str, scores: list[float] | None = None) -> list[RouteHit]:

@@ -4,8 +4,8 @@ import pytest
 
 from milvus_model_adapters.rerank import CosineReranker, JinaReranker
 from milvus_model_adapters.store import RRF, SearchParams, Weighted
-from milvus_model_adapters.store.mmr import mmr_select
-from milvus_model_adapters.store.relevance import relevance_function
+from milvus_model_adapters.store.search.mmr import mmr_select
+from milvus_model_adapters.store.search.relevance import relevance_function
 
 
 def test_mmr_with_lambda_one_is_similarity_order() -> None:

@@ -10,8 +10,8 @@ import pytest
 from milvus_model_adapters import SearchParams
 from milvus_model_adapters.errors import FilterError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank import CosineReranker
-from milvus_model_adapters.store.fusion import RRF, Weighted
-from milvus_model_adapters.store.params import DEFAULT_RANKER, OPTION_NAMES
+from milvus_model_adapters.store.search.fusion import RRF, Weighted
+from milvus_model_adapters.store.search.params import DEFAULT_RANKER, OPTION_NAMES
 
 
 def test_every_field_is_an_option_and_the_shorthands_are_the_only_extras() -> None:

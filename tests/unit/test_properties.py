@@ -9,10 +9,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milvus_model_adapters.bm25 import BM25Encoder
-from milvus_model_adapters.store.expressions import LITE_2_5, LITE_3, SERVER, literal
-from milvus_model_adapters.store.filters import compile_filter
-from milvus_model_adapters.store.fusion import RRF, RouteHit, Weighted, order
+from milvus_model_adapters.bm25.encoder import BM25Encoder
+from milvus_model_adapters.store.filters import LITE_2_5, LITE_3, SERVER, compile_filter
+from milvus_model_adapters.store.filters.emit import literal
+from milvus_model_adapters.store.search.fusion import RRF, RouteHit, Weighted, order
 
 text_values = st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=40)
 

@@ -5,8 +5,8 @@ import pytest
 import scipy
 import scipy.sparse as sp
 
+from milvus_model_adapters.encoders.sparse_vectors import to_dicts
 from milvus_model_adapters.errors import InvalidTypeError
-from milvus_model_adapters.sparse import to_dicts
 
 
 def test_scipy_version_is_recent() -> None:

@@ -1,0 +1,52 @@
+"""Metadata filters: a dictionary language parsed once into nodes, written as each engine's expression.
+
+:mod:`~milvus_model_adapters.store.filters.parse` checks a filter and turns it into nodes,
+:mod:`~milvus_model_adapters.store.filters.emit` writes the nodes for an engine generation
+(:mod:`~milvus_model_adapters.store.filters.dialect`); :func:`compile_filter` does both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from milvus_model_adapters.store.filters.dialect import LITE_2_5, LITE_3, SERVER, Dialect, detect
+from milvus_model_adapters.store.filters.emit import emit
+from milvus_model_adapters.store.filters.parse import Filter, Node, parse
+
+
+def compile_filter(flt: Filter | None, dialect: Dialect | None = None) -> str:
+    """Compile a filter dictionary to a Milvus expression; ``None`` or ``{}`` gives ``""``.
+
+    Args:
+        flt: The filter.
+        dialect: The engine generation; a Milvus server by default.
+
+    Raises:
+        FilterError: On a malformed filter, or one the engine cannot express.
+    """
+    if flt is None or (isinstance(flt, Mapping) and not flt):
+        return ""
+    return emit(parse(flt), dialect if dialect is not None else SERVER)
+
+
+def combine(*expressions: str | None) -> str:
+    """Join non-empty expressions with ``and``."""
+    parts = [e for e in expressions if e]
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    return " and ".join(f"({p})" for p in parts)
+
+
+__all__ = [
+    "LITE_2_5",
+    "LITE_3",
+    "SERVER",
+    "Dialect",
+    "Filter",
+    "Node",
+    "combine",
+    "compile_filter",
+    "detect",
+    "emit",
+    "parse",
+]

@@ -1,0 +1,1 @@
+"""Searching a store: the options (one validated value), fusion, assembly of hits, MMR, relevance, the runner."""

@@ -1,0 +1,187 @@
+"""The search contract: one validated value that every search path takes.
+
+:class:`SearchParams` holds every search option, checked once. :meth:`HybridStore.search
+<milvus_model_adapters.store.HybridStore.search>`, ``search_many``, both frameworks' retrievers and
+the vector stores take or hold one, and build it from keyword options with :meth:`SearchParams.create`
+or :meth:`SearchParams.replace`, so an option unknown anywhere is refused everywhere with the same
+:class:`~milvus_model_adapters.errors.InvalidInputError`.
+
+Adding an option means a field here and a key in :class:`SearchOptions`.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict, Unpack
+
+from milvus_model_adapters._validate import check_positive_int
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
+from milvus_model_adapters.rerank.base import Reranker, as_reranker
+from milvus_model_adapters.store.filters import Filter, compile_filter
+from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
+from milvus_model_adapters.store.types import MODES, SearchMode
+
+Fusion = Literal["client", "server"]
+FUSIONS: tuple[Fusion, ...] = ("client", "server")
+
+MAX_TOP_K = 16384
+"""Most hits Milvus returns for one query (its ``topk`` limit)."""
+
+DEFAULT_RANKER: Ranker = Weighted((0.5, 0.5))
+"""The default fusion: min-max normalised scores, dense and BM25 weighted equally. On Cranfield and CISI it
+scores 0.008 nDCG@10 above Milvus's RRF(60) on average and 0.002 below the best fusion measured
+(``benchmarks/fusion_choice.py``; README, "Quality")."""
+
+
+class SearchOptions(TypedDict, total=False):
+    """The keyword options of a search; each is a field of :class:`SearchParams`, plus two shorthands.
+
+    ``rrf_k`` and ``weights`` are shorthands for ``ranker=RRF(rrf_k)`` and ``ranker=Weighted(weights)``.
+    """
+
+    k: int
+    mode: SearchMode
+    fetch_k: int | None
+    ranker: str | Ranker
+    rrf_k: int
+    weights: Sequence[float]
+    filter: Filter | None
+    expr: str | None
+    reranker: Reranker | Any | None
+    rerank_k: int | None
+    fusion: Fusion
+
+
+OPTION_NAMES: frozenset[str] = frozenset(SearchOptions.__annotations__)
+"""Every option :meth:`SearchParams.create` accepts."""
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """Every setting of a search, validated on construction.
+
+    Attributes:
+        k: Hits to return (1 to 16,384).
+        mode: ``"dense"``, ``"sparse"`` (BM25) or ``"hybrid"``.
+        fetch_k: Candidates per route before fusion; ``None`` for ``max(2k, 20)``.
+        ranker: The fusion of hybrid search, an :class:`RRF` or :class:`Weighted` (``"rrf"`` and
+            ``"weighted"`` are accepted and converted).
+        filter: Metadata filter (see :mod:`milvus_model_adapters.store.filters.parse`), kept as a copy.
+        expr: Raw Milvus boolean expression, joined to ``filter`` with ``and``.
+        reranker: Reranks the best candidates (any core reranker or pymilvus-model rerank function).
+        rerank_k: How many of the best candidates the reranker reorders (default: the fetch size);
+            candidates below them keep their order after the reranked ones.
+        fusion: ``"client"`` (the two routes fused here, per-route scores and ranks kept) or
+            ``"server"`` (Milvus's ``hybrid_search``; RRF or arctan-weighted only).
+    """
+
+    k: int = 10
+    mode: SearchMode = "hybrid"
+    fetch_k: int | None = None
+    ranker: Ranker = DEFAULT_RANKER
+    filter: Filter | None = None
+    expr: str | None = None
+    reranker: Reranker | None = None
+    rerank_k: int | None = None
+    fusion: Fusion = "client"
+
+    def __post_init__(self) -> None:
+        _top_k(self.k, "k")
+        if self.mode not in MODES:
+            raise InvalidInputError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)}")
+        if self.fusion not in FUSIONS:
+            raise InvalidInputError(f"unknown fusion {self.fusion!r}; use one of {', '.join(FUSIONS)}")
+        for name in ("fetch_k", "rerank_k"):
+            if getattr(self, name) is not None:
+                _top_k(getattr(self, name), name)
+        ranker = make_ranker(self.ranker) if isinstance(self.ranker, str) else self.ranker
+        if not isinstance(ranker, RRF | Weighted):
+            raise InvalidTypeError(f"ranker must be 'rrf', 'weighted', RRF(...) or Weighted(...), got {ranker!r}")
+        object.__setattr__(self, "ranker", ranker)
+        if self.mode == "hybrid" and isinstance(ranker, Weighted) and len(ranker.weights) != 2:
+            raise InvalidInputError(f"weighted fusion takes 2 weights (dense, sparse), got {len(ranker.weights)}")
+        if self.mode == "hybrid" and self.fusion == "server" and _minmax(ranker):
+            raise InvalidInputError(
+                "fusion='server' cannot normalise scores min-max (Milvus's WeightedRanker uses arctan): "
+                "pass ranker='rrf', or Weighted(weights, normalization='arctan'), or use fusion='client'"
+            )
+        if self.filter is not None:
+            if not isinstance(self.filter, Mapping):
+                raise InvalidTypeError(f"filter must be a dict, got {type(self.filter).__name__}")
+            compile_filter(self.filter)  # refuses a malformed filter now, not at search time
+            object.__setattr__(self, "filter", copy.deepcopy(dict(self.filter)))
+        if self.expr is not None and not isinstance(self.expr, str):
+            raise InvalidTypeError(f"expr must be a string, got {type(self.expr).__name__}")
+        if self.reranker is not None:
+            object.__setattr__(self, "reranker", as_reranker(self.reranker))
+
+    @classmethod
+    def create(cls, base: SearchParams | None = None, /, **options: Unpack[SearchOptions]) -> SearchParams:
+        """Build parameters from keyword options, starting from ``base`` (the defaults if ``None``).
+
+        Raises:
+            InvalidInputError: On an unknown option, a value out of range, or ``rrf_k`` / ``weights``
+                that contradict ``ranker``.
+        """
+        unknown = set(options) - OPTION_NAMES
+        if unknown:
+            raise InvalidInputError(
+                f"unknown search option(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(OPTION_NAMES))}"
+            )
+        start = base if base is not None else cls()
+        fields: dict[str, Any] = {k: v for k, v in options.items() if k not in ("rrf_k", "weights")}
+        if "rrf_k" in options or "weights" in options:
+            fields["ranker"] = _ranker_from_shorthand(options, start.ranker)
+        return dataclasses.replace(start, **fields)
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | None, base: SearchParams | None = None) -> SearchParams:
+        """:meth:`create` from a dictionary (such as LangChain's ``search_kwargs``)."""
+        if options is not None and not isinstance(options, Mapping):
+            raise InvalidTypeError(f"search options must be a dict, got {type(options).__name__}")
+        return cls.create(base, **dict(options or {}))
+
+    def replace(self, **options: Unpack[SearchOptions]) -> SearchParams:
+        """A copy with ``options`` changed, validated as :meth:`create` does."""
+        return SearchParams.create(self, **options) if options else self
+
+    @property
+    def fetch(self) -> int:
+        """Candidates per route before fusion: ``fetch_k``, or ``max(2k, 20)``, never below ``k``."""
+        fetch = self.fetch_k if self.fetch_k is not None else max(2 * self.k, 20)
+        return min(max(fetch, self.k), MAX_TOP_K)
+
+
+def _top_k(value: Any, name: str) -> int:
+    check_positive_int(value, what=name)
+    if value > MAX_TOP_K:
+        raise InvalidInputError(f"{name} must be at most {MAX_TOP_K} (Milvus's limit per query), got {value}")
+    return int(value)
+
+
+def _minmax(ranker: Ranker) -> bool:
+    return isinstance(ranker, Weighted) and ranker.normalization == "minmax"
+
+
+def _ranker_from_shorthand(options: Mapping[str, Any], current: Ranker) -> Ranker:
+    ranker = options.get("ranker")
+    rrf_k, weights = options.get("rrf_k"), options.get("weights")
+    if rrf_k is not None and weights is not None:
+        raise InvalidInputError("rrf_k is for ranker='rrf' and weights for ranker='weighted': pass one of them")
+    if ranker is not None and not isinstance(ranker, str):
+        raise InvalidInputError("pass either a ranker object or rrf_k / weights, not both")
+    if rrf_k is not None:
+        if ranker not in (None, "rrf"):
+            raise InvalidInputError(f"rrf_k applies to ranker='rrf', not {ranker!r}")
+        return RRF(rrf_k)
+    if weights is None:
+        return make_ranker(ranker) if ranker is not None else current
+    if ranker not in (None, "weighted"):
+        raise InvalidInputError(f"weights apply to ranker='weighted', not {ranker!r}")
+    if isinstance(weights, str) or not isinstance(weights, Sequence):
+        raise InvalidTypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
+    normalization = current.normalization if isinstance(current, Weighted) else "minmax"
+    return Weighted(tuple(weights), normalization=normalization)

@@ -1,0 +1,288 @@
+"""Running a search against Milvus: the routes side by side, server-side fusion, the rerank stage.
+
+:class:`Searcher` turns validated :class:`~milvus_model_adapters.store.search.params.SearchParams` into Milvus
+calls and hands the raw results to the pure functions of :mod:`milvus_model_adapters.store.search.assembly`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
+
+from milvus_model_adapters.encoders.dense import DenseEncoder
+from milvus_model_adapters.errors import DimensionMismatchError
+from milvus_model_adapters.rerank.base import Reranker, ranked
+from milvus_model_adapters.rerank.local import CosineReranker
+from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.connection import milvus_errors
+from milvus_model_adapters.store.filters import Dialect, combine, compile_filter
+from milvus_model_adapters.store.routes.base import SparseRoute
+from milvus_model_adapters.store.search import assembly
+from milvus_model_adapters.store.search.fusion import RRF, RouteHit
+from milvus_model_adapters.store.search.mmr import mmr_select
+from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
+from milvus_model_adapters.store.types import Hit
+
+TIE_MARGIN = 5
+"""Hits asked beyond those kept, so that equal scores at the cut rarely need a second search."""
+Vectors = npt.NDArray[np.float32]
+
+
+class Searcher:
+    """Searches one collection with a dense encoder and a sparse route."""
+
+    def __init__(
+        self,
+        client: MilvusClient,
+        collection: str,
+        dense: DenseEncoder,
+        sparse: SparseRoute,
+        lock: threading.RLock,
+        dialect: Dialect,
+    ) -> None:
+        """Search ``collection``; ``lock`` guards the sparse route's statistics against writers."""
+        self.client = client
+        self.collection = collection
+        self.dense = dense
+        self.sparse = sparse
+        self._lock = lock
+        self.dialect = dialect
+        self._pool: ThreadPoolExecutor | None = None
+
+    def run(
+        self, texts: list[str], p: SearchParams, vectors: Vectors | None = None, *, with_vectors: bool = False
+    ) -> list[list[Hit]]:
+        """The hits of each query, best first, at most ``p.k`` each.
+
+        Args:
+            texts: The queries.
+            p: The search settings.
+            vectors: The queries' dense vectors, if known.
+            with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
+                and single routes read it in the search itself; server fusion does not).
+        """
+        where = combine(compile_filter(p.filter, self.dialect), p.expr)
+        plan = assembly.plan(p)
+        cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
+        if vectors is None and (p.mode != "sparse" or cosine is not None):
+            vectors = self._query_vectors(texts)
+        outputs = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.OUTPUT_FIELDS
+        with milvus_errors("search", where=where):
+            if p.mode == "hybrid" and p.fusion == "server":
+                results = self._server_hybrid(texts, vectors, plan, p, where)
+            else:
+                results = self._client_search(texts, vectors, plan, p, where, outputs)
+            if p.reranker is not None:
+                if cosine is not None and vectors is not None:
+                    results = self._rerank_stored(results, vectors, plan.pool)
+                else:
+                    pairs = zip(texts, results, strict=True)
+                    results = [self._rerank(p.reranker, q, hits, plan.pool) for q, hits in pairs]
+        return [hits[: p.k] for hits in results]
+
+    def mmr(
+        self, texts: list[str], p: SearchParams, candidates: int, lambda_mult: float, vectors: Vectors | None = None
+    ) -> list[list[Hit]]:
+        """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best."""
+        if vectors is None:
+            vectors = self._query_vectors(texts)
+        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True)
+        stored = self._vectors_of([h for hits in found for h in hits])
+        out = []
+        for query_vector, hits in zip(vectors, found, strict=True):
+            kept = [h for h in hits if h.id in stored]
+            picked = mmr_select(query_vector, [stored[h.id] for h in kept], p.k, lambda_mult)
+            out.append([dataclasses.replace(kept[i], embedding=stored[kept[i].id]) for i in picked])
+        return out
+
+    def _vectors_of(self, hits: list[Hit]) -> dict[str, list[float]]:
+        """The stored dense vector of each hit: read by its search, or read now."""
+        known = {h.id: h.embedding for h in hits if h.embedding is not None}
+        return {**self._stored_vectors([h.id for h in hits if h.id not in known]), **known}
+
+    def _stored_vectors(self, ids: list[str]) -> dict[str, list[float]]:
+        """The stored dense vector of each of ``ids`` that exists."""
+        keys = list(dict.fromkeys(ids))
+        if not keys:
+            return {}
+        with milvus_errors("read stored vectors"):
+            rows = self.client.get(self.collection, ids=keys, output_fields=[schema.ID, schema.DENSE])
+        return {r[schema.ID]: r[schema.DENSE] for r in rows}
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _query_vectors(self, texts: list[str]) -> Vectors:
+        vectors = self.dense.encode_queries(texts)
+        if vectors.shape[1] != self.dense.dim:
+            raise DimensionMismatchError(f"query vectors have dim {vectors.shape[1]}, the collection {self.dense.dim}")
+        return vectors
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mma-search")
+            return self._pool
+
+    def _client_search(
+        self,
+        texts: list[str],
+        vectors: Vectors | None,
+        plan: assembly.Plan,
+        p: SearchParams,
+        where: str,
+        outputs: list[str],
+    ) -> list[list[Hit]]:
+        rows: assembly.Rows = {}
+        routes: dict[str, list[list[RouteHit]]] = {}
+        ask = _Ask(plan.depth, where, outputs)
+        if p.mode == "hybrid":
+            # The two searches wait on Milvus, not on Python: run them side by side.
+            sparse = self._executor().submit(self._sparse_route, texts, ask, rows)
+            routes["dense"] = self._dense_route(vectors, ask, rows)
+            routes["sparse"] = sparse.result()
+        elif p.mode == "dense":
+            routes["dense"] = self._dense_route(vectors, ask, rows)
+        else:
+            routes["sparse"] = self._sparse_route(texts, ask, rows)
+        kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
+        return [
+            assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, plan.keep, kinds)
+            for i in range(len(texts))
+        ]
+
+    def _search(
+        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
+    ) -> list[list[dict[str, Any]]]:
+        """Milvus's hits for each query, with every hit that ties with the ``limit``-th one.
+
+        Engines order equal scores differently; with the whole group of ties at the cut,
+        :func:`~milvus_model_adapters.store.search.assembly.route_hits` keeps the same hits everywhere.
+        """
+        asked = min(limit + TIE_MARGIN, MAX_TOP_K)
+        results = self._ask(data, field, asked, where, metric, outputs)
+        cut = [i for i, r in enumerate(results) if _tie_cut(r, limit, asked)]
+        while cut and asked < MAX_TOP_K:
+            asked = min(asked * 4, MAX_TOP_K)
+            again = self._ask([data[i] for i in cut], field, asked, where, metric, outputs)
+            for i, hits in zip(cut, again, strict=True):
+                results[i] = hits
+            cut = [i for i in cut if _tie_cut(results[i], limit, asked)]
+        return results
+
+    def _ask(
+        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
+    ) -> list[list[dict[str, Any]]]:
+        res = self.client.search(
+            self.collection,
+            data=data,
+            anns_field=field,
+            limit=limit,
+            filter=where,
+            output_fields=outputs,
+            search_params={"metric_type": metric},
+        )
+        return [list(r) for r in res]
+
+    def _dense_route(self, vectors: Vectors | None, ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
+        assert vectors is not None
+        found = self._search(list(vectors), schema.DENSE, ask.limit, ask.where, "IP", ask.outputs)
+        return assembly.route_hits(found, rows, limit=ask.limit)
+
+    def _sparse_route(self, texts: list[str], ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
+        with self._lock:
+            data = self.sparse.queries(texts)
+        asked = [i for i, d in enumerate(data) if d is not None]
+        out: list[list[RouteHit]] = [[] for _ in texts]
+        if asked:
+            queries = [data[i] for i in asked]
+            found = self._search(queries, schema.SPARSE, ask.limit, ask.where, self.sparse.metric, ask.outputs)
+            hits_by_query = assembly.route_hits(found, rows, limit=ask.limit, score=self.sparse.score)
+            for i, hits in zip(asked, hits_by_query, strict=True):
+                out[i] = hits
+        return out
+
+    def _server_hybrid(
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, where: str
+    ) -> list[list[Hit]]:
+        assert vectors is not None
+        with self._lock:
+            sparse = [q if q is not None else {} for q in self.sparse.queries(texts)]
+        ranker = RRFRanker(p.ranker.k) if isinstance(p.ranker, RRF) else WeightedRanker(*p.ranker.weights)
+
+        def ask(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
+            requests = [
+                AnnSearchRequest(
+                    [vectors[i] for i in which], schema.DENSE, {"metric_type": "IP"}, plan.depth, expr=where or None
+                ),
+                AnnSearchRequest(
+                    [sparse[i] for i in which],
+                    schema.SPARSE,
+                    {"metric_type": self.sparse.metric},
+                    plan.depth,
+                    expr=where or None,
+                ),
+            ]
+            res = self.client.hybrid_search(
+                self.collection, requests, ranker, limit=limit, output_fields=schema.OUTPUT_FIELDS
+            )
+            return [list(r) for r in res]
+
+        # Ties are broken by id, as client fusion breaks them: when equal fused scores reach past the
+        # hits asked for, ask again for every fused candidate.
+        every = min(2 * plan.depth, MAX_TOP_K)
+        asked = min(plan.keep + TIE_MARGIN, every)
+        results = ask(list(range(len(texts))), asked)
+        cut = [i for i, r in enumerate(results) if asked < every and _tie_cut(r, plan.keep, asked)]
+        if cut:
+            for i, hits in zip(cut, ask(cut, every), strict=True):
+                results[i] = hits
+        return assembly.server_hits(results, plan.keep)
+
+    @staticmethod
+    def _rerank(reranker: Reranker, query: str, hits: list[Hit], pool: int) -> list[Hit]:
+        if not hits:
+            return []
+        top = hits[:pool]
+        return assembly.reranked(top, reranker.rerank(query, [h.text or " " for h in top])) + hits[pool:]
+
+    def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> list[list[Hit]]:
+        """Cosine reranking from the dense vectors the store holds: nothing is encoded again."""
+        stored = self._vectors_of([h for hits in results for h in hits[:pool]])
+        if not stored:
+            return results
+        out = []
+        for query_vector, hits in zip(vectors, results, strict=True):
+            top = [h for h in hits[:pool] if h.id in stored]
+            if not top:
+                out.append(hits)
+                continue
+            matrix = np.asarray([stored[h.id] for h in top], dtype=np.float32)
+            ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
+            out.append(assembly.reranked(top, ranking) + hits[pool:])
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """What each route asks of Milvus: how many hits, where, and which fields."""
+
+    limit: int
+    where: str
+    outputs: list[str]
+
+
+def _tie_cut(hits: list[dict[str, Any]], limit: int, asked: int) -> bool:
+    """Whether hits beyond the ``asked`` ones could tie with the ``limit``-th of ``hits``."""
+    return len(hits) == asked > limit and hits[limit - 1]["distance"] == hits[-1]["distance"]

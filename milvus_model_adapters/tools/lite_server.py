@@ -1,0 +1,94 @@
+"""Serve a Milvus Lite database over gRPC on a local port, so several processes can share it.
+
+Milvus Lite lets one process open a database file. Serving it turns the file into a Milvus server
+at ``http://127.0.0.1:PORT`` that any number of processes reach with the same code (a store's
+``uri`` is just the address). Works with both Milvus Lite generations:
+
+* 2.5.x: the bundled ``milvus`` binary listening on the address;
+* 3.x: ``python -m milvus_lite server --data-dir DIR --port PORT``.
+
+Run as ``python -m milvus_model_adapters.tools.lite_server DB_FILE PORT`` or use :func:`start`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from milvus_model_adapters.errors import MilvusModelAdaptersError
+from milvus_model_adapters.store.lite_files import lite_generation
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that is free now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    db_file: str | os.PathLike[str], port: int | None = None, *, timeout: float = 60.0
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start serving ``db_file`` on ``127.0.0.1:port``; returns the process and the ``uri`` to connect to.
+
+    Raises:
+        MilvusModelAdaptersError: If the server does not accept connections within ``timeout``.
+    """
+    port = port or free_port()
+    db = Path(db_file).absolute()
+    if lite_generation() >= 3:
+        cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(db), "--port", str(port)]
+    else:
+        cmd = [sys.executable, "-m", "milvus_model_adapters.tools.lite_server", str(db), str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace")[-500:] if proc.stderr else ""
+            raise MilvusModelAdaptersError(f"Milvus Lite server exited with code {proc.returncode}: {err}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    stop(proc)
+    raise MilvusModelAdaptersError(f"Milvus Lite server did not listen on port {port} within {timeout} s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by :func:`start`."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _serve_2_5(db_file: str, port: int) -> None:
+    from milvus_lite.server import Server
+
+    server = Server(db_file, f"127.0.0.1:{port}")
+    if not server.init() or not server.start():
+        raise SystemExit(f"could not start Milvus Lite on {db_file}")
+
+    def shutdown(*_: object) -> None:
+        if server._p is not None:
+            server._p.terminate()
+        server.stop()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    assert server._p is not None
+    server._p.wait()
+
+
+if __name__ == "__main__":
+    _serve_2_5(sys.argv[1], int(sys.argv[2]))

@@ -1,0 +1,392 @@
+"""The LlamaIndex vector store: VectorStoreIndex lifecycle, query modes, filters, nodes, both frameworks."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("llama_index.core")
+
+from llama_index.core import Document, StorageContext, VectorStoreIndex  # noqa: E402
+from llama_index.core.llms import MockLLM  # noqa: E402
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode  # noqa: E402
+from llama_index.core.vector_stores.types import (  # noqa: E402
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+    VectorStoreQueryMode,
+)
+from llama_index.core.vector_stores.utils import build_metadata_filter_fn  # noqa: E402
+
+from milvus_model_adapters.encoders.dense import DenseEncoder  # noqa: E402
+from milvus_model_adapters.errors import (  # noqa: E402
+    DimensionMismatchError,
+    FilterError,
+    InvalidInputError,
+)
+from milvus_model_adapters.llama_index import MilvusHybridVectorStore, MilvusModelEmbedding  # noqa: E402
+from milvus_model_adapters.store import HybridStore  # noqa: E402
+from tests.support.corpus import CORPUS  # noqa: E402
+
+ROUTE_KEYS = {"score", "dense_score", "dense_rank", "sparse_score", "sparse_rank", "fused_score"}
+
+
+def _metadata(i: int) -> dict[str, Any]:
+    return {
+        "topic": "db" if i < 6 else "other",
+        "n": i,
+        "weight": round(0.25 * i, 2),
+        "tags": ["x", "z"] if i % 3 == 0 else (["x"] if i % 2 else ["y"]),
+        **({"author": f"a{i % 4}"} if i % 5 else {}),
+    }
+
+
+def _nodes() -> list[TextNode]:
+    return [
+        TextNode(
+            id_=f"node{i}",
+            text=text,
+            metadata=_metadata(i),
+            relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=f"doc{i // 4}")},
+        )
+        for i, text in enumerate(CORPUS)
+    ]
+
+
+@pytest.fixture
+def vector_store(store: HybridStore) -> MilvusHybridVectorStore:
+    vs = MilvusHybridVectorStore(store=store)
+    vs.add(_nodes())
+    return vs
+
+
+def _query(
+    vs: MilvusHybridVectorStore, text: str, mode: str, k: int = 5, **fields: Any
+) -> tuple[list[str], list[float]]:
+    embedding = vs.embed_model.get_query_embedding(text)
+    result = vs.query(
+        VectorStoreQuery(query_str=text, query_embedding=embedding, similarity_top_k=k, mode=mode, **fields)
+    )
+    assert result.ids is not None and result.similarities is not None
+    return result.ids, result.similarities
+
+
+def test_index_lifecycle_on_a_reopened_lite_file(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    uri = str(tmp_path / "index.db")
+    embed = MilvusModelEmbedding(dense_encoder)
+    docs = [
+        Document(text=" ".join(CORPUS[:6]), id_="databases", metadata={"source": "db.txt"}),
+        Document(text=" ".join(CORPUS[6:8]), id_="aircraft", metadata={"source": "air.txt"}),
+    ]
+
+    def reopen() -> tuple[MilvusHybridVectorStore, VectorStoreIndex]:
+        vs = MilvusHybridVectorStore(uri=uri, embed_model=embed)
+        return vs, VectorStoreIndex.from_vector_store(vs, embed_model=vs.embed_model)
+
+    vs = MilvusHybridVectorStore(uri=uri, embed_model=embed)
+    context = StorageContext.from_defaults(vector_store=vs)
+    VectorStoreIndex.from_documents(docs, storage_context=context, embed_model=vs.embed_model)
+    written = vs.store.count()
+    assert written >= 2
+    vs.close()
+
+    vs, index = reopen()
+    assert vs.store.count() == written
+    index.insert(Document(text=" ".join(CORPUS[8:11]), id_="turing", metadata={"source": "ai.txt"}))
+    assert vs.store.bm25_stats()["corpus_size"] == vs.store.count() > written
+    top = index.as_retriever(vector_store_query_mode="sparse", similarity_top_k=1).retrieve("Maida Vale")
+    assert top[0].node.ref_doc_id == "turing"
+    vs.close()
+
+    vs, index = reopen()
+    index.delete_ref_doc("databases")
+    assert {d.metadata["ref_doc_id"] for d in vs.store.documents()} == {"aircraft", "turing"}
+    assert vs.store.bm25_stats()["corpus_size"] == vs.store.count()
+    vs.close()
+
+    vs, index = reopen()
+    engine = index.as_query_engine(llm=MockLLM(), vector_store_query_mode="hybrid", similarity_top_k=2)
+    response = engine.query("Who did research on artificial intelligence?")
+    assert "Alan Turing" in str(response)  # MockLLM echoes the prompt: the context reached the LLM
+    assert {n.node.ref_doc_id for n in response.source_nodes} <= {"aircraft", "turing"}
+    assert all(n.node.metadata["source"] in ("air.txt", "ai.txt") for n in response.source_nodes)
+    assert "dense_rank" not in str(response)  # scores are hidden from the LLM
+    vs.close()
+
+
+def test_nodes_round_trip(vector_store: MilvusHybridVectorStore) -> None:
+    node = TextNode(
+        id_="rich",
+        text="Wind tunnels test the lift of a wing model.",
+        metadata={"source": "lab.md", "page": 3, "internal": "x"},
+        excluded_llm_metadata_keys=["internal"],
+        relationships={
+            NodeRelationship.SOURCE: RelatedNodeInfo(node_id="lab", metadata={"kind": "manual"}),
+            NodeRelationship.PREVIOUS: RelatedNodeInfo(node_id="node7"),
+        },
+    )
+    vector_store.add([node])
+    (got,) = vector_store.get_nodes(node_ids=["rich"])
+    assert got.node_id == "rich" and got.get_content() == node.get_content()
+    assert got.metadata == node.metadata and got.excluded_llm_metadata_keys == ["internal"]
+    assert got.ref_doc_id == "lab" and got.relationships == node.relationships
+    ids, _ = _query(vector_store, "wing lift in a wind tunnel", "default", k=1)
+    (hit,) = (
+        vector_store.query(VectorStoreQuery(query_str="wind tunnel wing", similarity_top_k=1, mode="hybrid")).nodes
+        or []
+    )
+    assert ids == ["rich"] and hit.node_id == "rich" and hit.relationships == node.relationships
+    assert ROUTE_KEYS - {"fused_score"} <= set(hit.metadata) | {"fused_score"}
+    assert set(hit.metadata) - ROUTE_KEYS == set(node.metadata)
+    assert ROUTE_KEYS & set(hit.metadata) <= set(hit.excluded_llm_metadata_keys)
+    assert ROUTE_KEYS & set(hit.metadata) <= set(hit.excluded_embed_metadata_keys)
+
+
+class _ReversedEmbedding(MilvusModelEmbedding):
+    """Another model of the same dimension: the bundled vectors, reversed."""
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return super()._get_query_embedding(query)[::-1]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return [v[::-1] for v in super()._get_text_embeddings(texts)]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return super()._get_text_embedding(text)[::-1]
+
+
+def test_the_index_embed_model_embeds_nodes_and_queries(store: HybridStore, dense_encoder: DenseEncoder) -> None:
+    embed = _ReversedEmbedding(dense_encoder)
+    vs = MilvusHybridVectorStore(store=store)
+    nodes = [TextNode(id_=f"n{i}", text=t) for i, t in enumerate(CORPUS)]
+    index = VectorStoreIndex(nodes, storage_context=StorageContext.from_defaults(vector_store=vs), embed_model=embed)
+    stored = {d.id: d.embedding for d in store.documents(with_embeddings=True)}
+    np.testing.assert_allclose(stored["n3"], embed.get_text_embedding(CORPUS[3]), atol=1e-5)
+    top = index.as_retriever(similarity_top_k=1).retrieve("sentence transformers capture meaning")
+    assert top[0].node.node_id == "n3"
+    expected = store.search_by_vector(embed.get_query_embedding("sentence transformers capture meaning"), 1)
+    assert top[0].score == pytest.approx(expected[0].score, abs=1e-5)
+    # Nodes without an embedding given to the store directly are embedded by the store's model.
+    vs.add([TextNode(id_="plain", text="A plain node without an embedding.")])
+    (row,) = [d for d in store.documents(with_embeddings=True) if d.id == "plain"]
+    np.testing.assert_allclose(row.embedding, dense_encoder.encode_documents([row.text])[0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [
+        ("default", {"mode": "dense"}),
+        ("sparse", {"mode": "sparse"}),
+        ("text_search", {"mode": "sparse"}),
+        ("hybrid", {"mode": "hybrid", "ranker": "rrf"}),
+    ],
+)
+def test_query_modes_equal_the_core_search(vector_store: MilvusHybridVectorStore, mode: str, options: Any) -> None:
+    store = vector_store.store
+    for text in ("vector database in a local file", "who founded artificial intelligence", "jet thrust"):
+        ids, scores = _query(vector_store, text, mode, k=5)
+        expected = store.search(text, 5, **options)
+        assert ids == [h.id for h in expected]
+        np.testing.assert_allclose(scores, [h.score for h in expected], atol=1e-5)
+
+
+def test_hybrid_alpha_and_top_k_fields(vector_store: MilvusHybridVectorStore) -> None:
+    store, text = vector_store.store, "lift and thrust of aircraft"
+    for alpha in (0.0, 0.3, 1.0):
+        ids, scores = _query(vector_store, text, "hybrid", k=6, alpha=alpha)
+        expected = store.search(text, 6, mode="hybrid", weights=(alpha, 1 - alpha))
+        assert ids == [h.id for h in expected]
+        np.testing.assert_allclose(scores, [h.score for h in expected], atol=1e-5)
+    ids, _ = _query(vector_store, text, "hybrid", k=2, hybrid_top_k=7, sparse_top_k=9)
+    assert ids == [h.id for h in store.search(text, 7, mode="hybrid", ranker="rrf", fetch_k=9)]
+    ids, _ = _query(vector_store, text, "sparse", k=2, sparse_top_k=3)
+    assert ids == [h.id for h in store.search(text, 3, mode="sparse")]
+
+
+def test_mmr_mode(vector_store: MilvusHybridVectorStore) -> None:
+    store, text = vector_store.store, "Milvus vector database"
+    vector = vector_store.embed_model.get_query_embedding(text)
+    dense_ids, _ = _query(vector_store, text, "default", k=4)
+    assert _query(vector_store, text, "mmr", k=4, mmr_threshold=1.0)[0] == dense_ids
+    diverse, _ = _query(vector_store, text, "mmr", k=4, mmr_threshold=0.2)
+    assert diverse == [h.id for h in store.mmr_search(vector, 4, candidates=16, lambda_mult=0.2)]
+    query = VectorStoreQuery(query_embedding=vector, similarity_top_k=3, mode="mmr")
+    ids = vector_store.query(query, mmr_threshold=0.0, mmr_prefetch_k=12).ids
+    assert ids == [h.id for h in store.mmr_search(vector, 3, candidates=12, lambda_mult=0.0)]
+    with pytest.raises(InvalidInputError, match="not both"):
+        vector_store.query(query, mmr_prefetch_k=5, mmr_prefetch_factor=2.0)
+    with pytest.raises(InvalidInputError, match="at least one candidate"):
+        vector_store.query(query, mmr_prefetch_k=0)
+
+
+def _leaf(key: str, op: FilterOperator, value: Any) -> MetadataFilter:
+    return MetadataFilter(key=key, value=value, operator=op)
+
+
+FILTERS = [
+    _leaf("topic", FilterOperator.EQ, "db"),
+    _leaf("topic", FilterOperator.NE, "db"),
+    _leaf("author", FilterOperator.NE, "a1"),
+    _leaf("n", FilterOperator.GT, 7),
+    _leaf("n", FilterOperator.GTE, 7),
+    _leaf("weight", FilterOperator.LT, 1.0),
+    _leaf("weight", FilterOperator.LTE, 1.0),
+    _leaf("n", FilterOperator.IN, [1, 4, 9]),
+    _leaf("author", FilterOperator.NIN, ["a1", "a2"]),
+    _leaf("tags", FilterOperator.CONTAINS, "z"),
+    _leaf("tags", FilterOperator.ANY, ["y", "z"]),
+    _leaf("tags", FilterOperator.ALL, ["x", "z"]),
+]
+
+
+def _matches(filters: MetadataFilters, metadata: dict[str, Any]) -> bool:
+    """LlamaIndex's own evaluation of filters; nested groups evaluated by the same rule."""
+    flat = [f for f in filters.filters if isinstance(f, MetadataFilter)]
+    nested = [f for f in filters.filters if isinstance(f, MetadataFilters)]
+    results = [build_metadata_filter_fn(lambda _: metadata, MetadataFilters(filters=[f]))("") for f in flat]
+    results += [_matches(f, metadata) for f in nested]
+    if filters.condition == FilterCondition.OR:
+        return any(results)
+    if filters.condition == FilterCondition.NOT:
+        return not any(results)
+    return all(results)
+
+
+def test_filters_match_llama_index_evaluation(vector_store: MilvusHybridVectorStore) -> None:
+    cases = [MetadataFilters(filters=[f]) for f in FILTERS]
+    for condition in (FilterCondition.AND, FilterCondition.OR, FilterCondition.NOT):
+        cases.append(MetadataFilters(filters=[FILTERS[3], FILTERS[10]], condition=condition))
+    cases.append(
+        MetadataFilters(
+            filters=[FILTERS[1], MetadataFilters(filters=[FILTERS[7], FILTERS[11]], condition=FilterCondition.OR)]
+        )
+    )
+    metadata = {f"node{i}": _metadata(i) for i in range(len(CORPUS))}
+    embedding = vector_store.embed_model.get_query_embedding("aircraft")
+    for filters in cases:
+        if filters.condition == FilterCondition.NOT and not vector_store.store.dialect.negation:
+            with pytest.raises(FilterError, match="Milvus Lite 2.5 cannot evaluate"):
+                vector_store.get_nodes(filters=filters)
+            continue
+        expected = {i for i, m in metadata.items() if _matches(filters, m)}
+        assert {n.node_id for n in vector_store.get_nodes(filters=filters)} == expected, filters
+        query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=20, filters=filters)
+        assert set(vector_store.query(query).ids or []) == expected, filters
+    with pytest.raises(FilterError, match="is_empty"):
+        vector_store.get_nodes(filters=MetadataFilters(filters=[_leaf("author", FilterOperator.IS_EMPTY, None)]))
+
+
+def test_doc_ids_and_node_ids_restrict_a_query(vector_store: MilvusHybridVectorStore) -> None:
+    embedding = vector_store.embed_model.get_query_embedding("milvus")
+    base = {"query_str": "milvus", "query_embedding": embedding, "similarity_top_k": 20}
+    for mode in ("default", "sparse", "hybrid"):
+        by_doc = vector_store.query(VectorStoreQuery(doc_ids=["doc0"], mode=mode, **base)).ids or []
+        assert by_doc and set(by_doc) <= {"node0", "node1", "node2", "node3"}
+        by_node = vector_store.query(VectorStoreQuery(node_ids=["node1", "node5"], mode=mode, **base)).ids or []
+        assert by_node and set(by_node) <= {"node1", "node5"}
+
+
+def test_get_delete_and_clear(vector_store: MilvusHybridVectorStore) -> None:
+    assert [n.node_id for n in vector_store.get_nodes(["node3", "missing", "node1"])] == ["node3", "node1"]
+    db = MetadataFilters(filters=[_leaf("topic", FilterOperator.EQ, "db")])
+    assert {n.node_id for n in vector_store.get_nodes(["node1", "node9"], filters=db)} == {"node1"}
+    vector_store.delete_nodes(["node1", "node9"], filters=db)
+    assert {n.node_id for n in vector_store.get_nodes(["node1", "node9"])} == {"node9"}
+    vector_store.delete_nodes(filters=MetadataFilters(filters=[_leaf("n", FilterOperator.GTE, 10)]))
+    vector_store.delete_nodes(["node0"])
+    vector_store.delete("doc1")  # node4 .. node7
+    assert sorted(d.id for d in vector_store.store.documents()) == ["node2", "node3", "node8", "node9"]
+    assert vector_store.store.bm25_stats()["corpus_size"] == 4
+    with pytest.raises(InvalidInputError, match="clear"):
+        vector_store.delete_nodes()
+    with pytest.raises(InvalidInputError):
+        vector_store.get_nodes()
+    vector_store.clear()
+    assert vector_store.store.count() == 0 and vector_store.store.bm25_stats()["corpus_size"] == 0
+    vector_store.add(_nodes()[:2])
+    assert _query(vector_store, "Milvus Lite local file", "sparse", k=1)[0] == ["node1"]
+
+
+def test_async_variants(vector_store: MilvusHybridVectorStore) -> None:
+    async def run() -> None:
+        query = VectorStoreQuery(query_str="jet engines", similarity_top_k=3, mode="hybrid")
+        assert (await vector_store.aquery(query)).ids == vector_store.query(query).ids
+        await vector_store.async_add([TextNode(id_="extra", text="Extra node about turbofan jet engines.")])
+        assert [n.node_id for n in await vector_store.aget_nodes(["extra"])] == ["extra"]
+        await vector_store.adelete_nodes(["extra"])
+        await vector_store.adelete("doc0")
+        assert vector_store.store.get(["extra", "node0"]) == []
+        await vector_store.aclear()
+        assert vector_store.store.count() == 0
+
+    asyncio.run(run())
+
+
+def test_bad_input_is_refused_before_any_write(vector_store: MilvusHybridVectorStore) -> None:
+    count = vector_store.store.count()
+    with pytest.raises(InvalidInputError, match="no text"):
+        vector_store.add([TextNode(id_="ok", text="fine"), TextNode(id_="empty", text="  ")])
+    with pytest.raises(DimensionMismatchError):
+        vector_store.add([TextNode(id_="short", text="fine", embedding=[0.1, 0.2])])
+    with pytest.raises(InvalidInputError, match="unknown add option"):
+        vector_store.add([TextNode(id_="ok", text="fine")], partition="p1")
+    assert vector_store.store.count() == count and vector_store.store.get(["ok", "short"]) == []
+    for mode in ("svm", "semantic_hybrid", "linear_regression"):
+        with pytest.raises(InvalidInputError, match="not supported; use one of default, sparse"):
+            vector_store.query(VectorStoreQuery(query_str="x", mode=mode))
+    with pytest.raises(InvalidInputError, match="needs query_str"):
+        vector_store.query(VectorStoreQuery(query_embedding=[0.0] * 384, mode=VectorStoreQueryMode.SPARSE))
+    with pytest.raises(InvalidInputError, match="alpha"):
+        _query(vector_store, "x", "hybrid", alpha=1.5)
+    with pytest.raises(InvalidInputError, match="vector_store_query_mode"):
+        vector_store.query(VectorStoreQuery(query_str="x"), mode="sparse")
+    with pytest.raises(InvalidInputError, match="unknown search option"):
+        vector_store.query(VectorStoreQuery(query_str="x"), fuzion="server")
+    with pytest.raises(InvalidInputError, match="ref_doc_id"):
+        vector_store.delete("")
+    with pytest.raises(DimensionMismatchError):
+        vector_store.query(VectorStoreQuery(query_embedding=[0.5, 0.5], similarity_top_k=2))
+
+
+def test_query_engine_in_every_mode(vector_store: MilvusHybridVectorStore) -> None:
+    index = VectorStoreIndex.from_vector_store(vector_store, embed_model=vector_store.embed_model)
+    for mode in ("default", "sparse", "text_search", "hybrid", "mmr"):
+        engine = index.as_query_engine(llm=MockLLM(), vector_store_query_mode=mode, similarity_top_k=2)
+        response = engine.query("Where was Turing born?")
+        assert "Maida Vale" in str(response), mode
+        assert response.source_nodes[0].node.metadata["topic"] == "other"
+
+
+def test_one_collection_both_frameworks(store: HybridStore) -> None:
+    from langchain_core.documents import Document as LCDocument
+
+    from milvus_model_adapters.langchain import MilvusHybridVectorStore as LCVectorStore
+
+    li = MilvusHybridVectorStore(store=store)
+    index = VectorStoreIndex(
+        [TextNode(id_=f"li{i}", text=t, metadata={"n": i}) for i, t in enumerate(CORPUS[:6])],
+        storage_context=StorageContext.from_defaults(vector_store=li),
+        embed_model=li.embed_model,
+    )
+    lc = LCVectorStore(store=store)
+    lc.add_documents([LCDocument(page_content=t, metadata={"n": i}, id=f"lc{i}") for i, t in enumerate(CORPUS[6:])])
+    query = "database for vectors and jet engines"
+    for mode, options in (("hybrid", {"mode": "hybrid", "ranker": "rrf"}), ("default", {"mode": "dense"})):
+        from_li = [
+            (n.node.node_id, n.score)
+            for n in index.as_retriever(vector_store_query_mode=mode, similarity_top_k=12).retrieve(query)
+        ]
+        from_lc = [(d.id, s) for d, s in lc.similarity_search_with_score(query, 12, **options)]
+        assert [i for i, _ in from_li] == [i for i, _ in from_lc]
+        np.testing.assert_allclose([s for _, s in from_li], [s for _, s in from_lc], atol=1e-5)
+    assert {i for i, _ in from_li} == {f"li{i}" for i in range(6)} | {f"lc{i}" for i in range(6)}
+    retrieved = lc.as_retriever(search_kwargs={"k": 1, "mode": "dense"}).invoke(CORPUS[2])
+    assert retrieved[0].id == "li2" and retrieved[0].metadata["n"] == 2 and "dense_rank" in retrieved[0].metadata
+    (node,) = li.get_nodes(["lc1"])
+    assert node.get_content() == CORPUS[7] and node.metadata == {"n": 1}
