@@ -13,7 +13,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from milvus_model_adapters.tools.evaluation import load_beir
+
+DIM = 384
+
+
+class TableDense:
+    """A dense function that serves precomputed vectors: random for documents, looked up for queries."""
+
+    dim = DIM
+
+    def __init__(self) -> None:
+        self.rng = np.random.default_rng(0)
+        self.queries: dict[str, np.ndarray] = {}
+
+    def encode_documents(self, docs: list[str]) -> np.ndarray:
+        v = self.rng.standard_normal((len(docs), DIM)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def encode_queries(self, queries: list[str]) -> np.ndarray:
+        return np.stack([self.queries[q] for q in queries])
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = Path(os.environ.get("MMA_DATASETS", ROOT.parent / "shared" / "datasets"))
@@ -71,8 +93,6 @@ def filled_store(size: int, n_queries: int) -> Iterator[tuple[Any, list[str]]]:
     """A store in a temporary folder holding ``size`` documents of :func:`repeated_corpus` with random
     vectors, and ``n_queries`` questions whose query vectors its :class:`TableDense` serves (query encoding
     excluded); the folder is removed afterwards."""
-    from store_latency import TableDense
-
     from milvus_model_adapters.store import HybridStore
 
     workdir = Path(tempfile.mkdtemp(prefix="mma-bench-"))

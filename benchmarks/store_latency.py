@@ -24,28 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from _common import peak_rss_mb, percentiles, repeated_corpus, shared_texts, table
+from _common import TableDense, peak_rss_mb, percentiles, repeated_corpus, shared_texts, table
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-DIM = 384
-
-
-class TableDense:
-    """A dense function that serves precomputed vectors: random for documents, looked up for queries."""
-
-    dim = DIM
-
-    def __init__(self) -> None:
-        self.rng = np.random.default_rng(0)
-        self.queries: dict[str, np.ndarray] = {}
-
-    def encode_documents(self, docs: list[str]) -> np.ndarray:
-        v = self.rng.standard_normal((len(docs), DIM)).astype(np.float32)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    def encode_queries(self, queries: list[str]) -> np.ndarray:
-        return np.stack([self.queries[q] for q in queries])
 
 
 OUT = ["id", "text", "metadata"]

@@ -28,7 +28,7 @@ if "MMA_CACHE_DIR" not in os.environ:
 def dense_encoder():  # type: ignore[no-untyped-def]
     from milvus_model_adapters.encoders.dense import DenseEncoder
 
-    return DenseEncoder.default()
+    return DenseEncoder.default(cache=True)  # MMA_CACHE_DIR: this run's folder
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | No
     return out
 
 
-def query_vectors(vectors: Any, dim: int) -> npt.NDArray[np.float32]:
+def check_query_vectors(vectors: Any, dim: int) -> npt.NDArray[np.float32]:
     """Query vectors as a float32 matrix, if each is ``dim`` finite numbers."""
     with np.errstate(over="ignore"):
         if not isinstance(vectors, str | bytes | Mapping):

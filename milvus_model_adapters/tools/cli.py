@@ -18,6 +18,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from milvus_model_adapters._version import __version__
 from milvus_model_adapters.errors import InvalidInputError, MilvusModelAdaptersError
 
 DEFAULT_DB = "milvus_model_adapters.db"
@@ -33,11 +34,11 @@ def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
 
 
 def dense_encoder(args: argparse.Namespace) -> Any:
-    """The bundled model on the ``--backend`` asked for (``None``: sentence-transformers on torch, the default)."""
+    """The bundled model on the ``--backend`` asked for; vectors are kept in the cache unless ``--no-cache``."""
     from milvus_model_adapters.encoders.dense import Backend, DenseEncoder
 
     backend: Backend = getattr(args, "backend", "torch")
-    return None if backend == "torch" else DenseEncoder.default(backend=backend)
+    return DenseEncoder.default(backend=backend, cache=getattr(args, "cache", True))
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -174,6 +175,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate dense, BM25 and hybrid (and, with ``--rerank``, hybrid + rerank) on a BEIR folder."""
     from milvus_model_adapters.tools.evaluation import DEFAULT_CONFIGS, evaluate_beir, rerank_config
+    from milvus_model_adapters.tools.report import format_table, plot_results
 
     configs: dict[str, dict[str, Any]] = dict(DEFAULT_CONFIGS)
     if args.rerank:
@@ -189,47 +191,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"plot written to {args.plot}")
     return 0
-
-
-def format_table(name: str, results: dict[str, dict[str, float]]) -> str:
-    """A Markdown table of metrics by configuration."""
-    metrics = list(next(iter(results.values())))
-    lines = [f"| {name} | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
-    for config, values in results.items():
-        lines.append(f"| {config} | " + " | ".join(f"{values[m]:.4f}" for m in metrics) + " |")
-    return "\n".join(lines)
-
-
-def plot_results(name: str, results: dict[str, dict[str, float]], path: str) -> None:
-    """A bar chart per metric, configurations side by side, saved as PNG.
-
-    Raises:
-        MissingDependencyError: If matplotlib is not installed (extra ``plot``).
-    """
-    from milvus_model_adapters._deps import require
-
-    require("matplotlib", extra="plot", purpose="--plot")
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = list(next(iter(results.values())))
-    configs = list(results)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 4.2))
-    colors = [plt.get_cmap("tab10")(i) for i in range(10)]
-    for ax, metric in zip(axes, metrics, strict=True):
-        values = [results[c][metric] for c in configs]
-        bars = ax.bar(range(len(configs)), values, color=[colors[i % 10] for i in range(len(configs))])
-        ax.set_title(metric)
-        ax.set_xticks(range(len(configs)), configs, rotation=35, ha="right", fontsize=8)
-        ax.set_ylim(0, max(values) * 1.18)
-        for bar, v in zip(bars, values, strict=True):
-            ax.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.3f}", ha="center", va="bottom", fontsize=7)
-    fig.suptitle(f"Retrieval quality on {name}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 DEMO_QUESTIONS = (
@@ -287,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="milvus-model-adapters",
         description="Hybrid (dense + BM25) search over Milvus Lite with pymilvus-model functions, offline.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -301,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
             default="torch",
             help="how the bundled model runs: sentence-transformers on torch (default), ONNX Runtime fp32, or "
             "int8 (extra 'onnx'; exported once into the user's cache); search with the backend you indexed with",
+        )
+        p.add_argument(
+            "--no-cache",
+            dest="cache",
+            action="store_false",
+            help="encode every text again instead of reading the vectors kept in the user's cache "
+            "($MMA_CACHE_DIR) by earlier runs of the same model",
         )
 
     p = sub.add_parser("index", help="index .txt/.md files, folders, JSONL files or a BEIR folder")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from milvus_model_adapters._progress import progress
+from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 
 _QUERY_BATCH = 16
@@ -207,10 +208,21 @@ def evaluate_beir(
     *,
     uri: str | None = None,
     configs: Mapping[str, Mapping[str, Any]] | None = None,
-    dense: Any = None,
+    dense: DenseSource | None = None,
+    cache: bool = True,
     show_progress: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Index a BEIR folder into a store (a temporary Milvus Lite file unless ``uri``) and evaluate it.
+
+    Args:
+        path: The BEIR folder.
+        uri: Where to index it (default: a temporary Milvus Lite file).
+        configs: Name -> search options (:data:`DEFAULT_CONFIGS` by default).
+        dense: The dense model (default: the bundled MiniLM).
+        cache: With the default model, read the vectors of texts encoded by earlier runs from the
+            user's cache and keep new ones there (see
+            :class:`~milvus_model_adapters.encoders.embedding_cache.EmbeddingCache`).
+        show_progress: Show progress bars.
 
     Raises:
         InvalidInputError: If the folder is not a BEIR collection or its corpus holds no text.
@@ -220,12 +232,13 @@ def evaluate_beir(
     from milvus_model_adapters.store.hybrid import HybridStore
 
     dataset = load_beir(path)
+    encoder = DenseEncoder.default(cache=cache) if dense is None else dense
     ids, texts, metas = dataset.documents()
     if not texts:
         raise InvalidInputError(f"{path}: the corpus has no text")
     with (
         tempfile.TemporaryDirectory() as tmp,
-        HybridStore(uri or str(Path(tmp) / "eval.db"), "beir", dense=dense, drop_existing=True) as store,
+        HybridStore(uri or str(Path(tmp) / "eval.db"), "beir", dense=encoder, drop_existing=True) as store,
     ):
         store.add(texts, metadatas=metas, ids=ids, show_progress=show_progress)
         return evaluate_store(store, dataset, configs, show_progress=show_progress)

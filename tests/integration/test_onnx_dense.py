@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from milvus_model_adapters import _deps, onnx_export
+from milvus_model_adapters import _deps
 from milvus_model_adapters.encoders import dense as dense_module
+from milvus_model_adapters.encoders import onnx_export
 from milvus_model_adapters.encoders.dense import DenseEncoder
 from milvus_model_adapters.encoders.onnx import OnnxDenseFunction
 from milvus_model_adapters.errors import InvalidInputError, MissingDependencyError

@@ -15,7 +15,7 @@ from milvus_model_adapters.store.search.params import DEFAULT_RANKER, OPTION_NAM
 
 
 def test_every_field_is_an_option_and_the_shorthands_are_the_only_extras() -> None:
-    fields = {f.name for f in dataclasses.fields(SearchParams)}
+    fields = {f.name for f in dataclasses.fields(SearchParams) if f.init}
     assert fields | {"rrf_k", "weights"} == OPTION_NAMES
 
 

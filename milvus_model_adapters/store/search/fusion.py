@@ -104,14 +104,18 @@ class Weighted:
 Ranker = RRF | Weighted
 
 
-def make_ranker(ranker: str | Ranker, *, rrf_k: int = 60, weights: Sequence[float] | None = None) -> Ranker:
-    """Build a ranker from its name (``"rrf"`` or ``"weighted"``) or return the given one."""
+def make_ranker(ranker: str | Ranker) -> Ranker:
+    """A ranker by its name (``"rrf"``: RRF(60), ``"weighted"``: equal weights), or the given one itself.
+
+    ``rrf_k=`` and ``weights=`` shorthands are read by :meth:`~milvus_model_adapters.store.search.params.
+    SearchParams.create`.
+    """
     if isinstance(ranker, RRF | Weighted):
         return ranker
     if ranker == "rrf":
-        return RRF(rrf_k)
+        return RRF()
     if ranker == "weighted":
-        return Weighted(tuple(weights) if weights is not None else (0.5, 0.5))
+        return Weighted()
     raise InvalidInputError(f"unknown ranker {ranker!r}; use 'rrf' or 'weighted'")
 
 

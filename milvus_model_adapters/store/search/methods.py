@@ -82,7 +82,7 @@ class SearchMethods:
         ``vectors``, if given, are the queries' dense vectors, computed elsewhere with the store's model.
         """
         texts = check_texts(queries, what="queries")
-        given = None if vectors is None else documents.query_vectors(vectors, self.dense.dim)
+        given = None if vectors is None else documents.check_query_vectors(vectors, self.dense.dim)
         if given is not None and len(given) != len(texts):
             raise InvalidInputError(f"{len(given)} vectors for {len(texts)} queries")
         return self._searcher.run(texts, self._params(k, params, options), given)
@@ -117,7 +117,7 @@ class SearchMethods:
                 would need the query text.
         """
         p = self._params(k, params, options).replace(mode="dense")
-        vectors = documents.query_vectors([vector], self.dense.dim)
+        vectors = documents.check_query_vectors([vector], self.dense.dim)
         if p.reranker is not None and not (
             isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense)
         ):
@@ -154,7 +154,7 @@ class SearchMethods:
             raise InvalidInputError(f"candidates must be <= {MAX_TOP_K} and lambda_mult in [0, 1]")
         if isinstance(query, str):
             return self._searcher.mmr(check_texts([query], what="queries"), p, candidates, float(lambda_mult))[0]
-        vectors = documents.query_vectors([query], self.dense.dim)
+        vectors = documents.check_query_vectors([query], self.dense.dim)
         return self._searcher.mmr([""], p.replace(mode="dense"), candidates, float(lambda_mult), vectors)[0]
 
     def _params(self, k: int | None, params: SearchParams | None, options: SearchOptions) -> SearchParams:

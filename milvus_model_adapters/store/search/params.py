@@ -6,6 +6,11 @@ the vector stores take or hold one, and build it from keyword options with :meth
 or :meth:`SearchParams.replace`, so an option unknown anywhere is refused everywhere with the same
 :class:`~milvus_model_adapters.errors.InvalidInputError`.
 
+Everything that does not depend on the engine is checked on construction, the filter included (it is
+parsed once, then). Whether an engine generation can express a valid filter (Milvus Lite 2.5 has no
+negation of ranges, containment or ``$exists``) is known only when a search meets the engine: those
+refusals come from :meth:`SearchParams.where`, at search time.
+
 Adding an option means a field here and a key in :class:`SearchOptions`.
 """
 
@@ -14,13 +19,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict, Unpack
 
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank.base import Reranker, as_reranker
-from milvus_model_adapters.store.filters import Filter, compile_filter
+from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.types import MODES, SearchMode
 
@@ -87,6 +92,7 @@ class SearchParams:
     reranker: Reranker | None = None
     rerank_k: int | None = None
     fusion: Fusion = "client"
+    _filter_node: Node | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _top_k(self.k, "k")
@@ -111,7 +117,9 @@ class SearchParams:
         if self.filter is not None:
             if not isinstance(self.filter, Mapping):
                 raise InvalidTypeError(f"filter must be a dict, got {type(self.filter).__name__}")
-            compile_filter(self.filter)  # refuses a malformed filter now, not at search time
+            # Parsed once, here: a malformed filter is refused now. What one engine generation cannot
+            # express (a negation on Milvus Lite 2.5) is refused by where() at search time.
+            object.__setattr__(self, "_filter_node", parse(self.filter))
             object.__setattr__(self, "filter", copy.deepcopy(dict(self.filter)))
         if self.expr is not None and not isinstance(self.expr, str):
             raise InvalidTypeError(f"expr must be a string, got {type(self.expr).__name__}")
@@ -147,6 +155,14 @@ class SearchParams:
     def replace(self, **options: Unpack[SearchOptions]) -> SearchParams:
         """A copy with ``options`` changed, validated as :meth:`create` does."""
         return SearchParams.create(self, **options) if options else self
+
+    def where(self, dialect: Dialect) -> str:
+        """The Milvus expression of :attr:`filter` and :attr:`expr` for an engine generation.
+
+        Raises:
+            FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5).
+        """
+        return combine(emit(self._filter_node, dialect) if self._filter_node is not None else "", self.expr)
 
     @property
     def fetch(self) -> int:

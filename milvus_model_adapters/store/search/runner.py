@@ -22,7 +22,7 @@ from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
-from milvus_model_adapters.store.filters import Dialect, combine, compile_filter
+from milvus_model_adapters.store.filters import Dialect
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.search import assembly
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit
@@ -68,11 +68,11 @@ class Searcher:
             with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
                 and single routes read it in the search itself; server fusion does not).
         """
-        where = combine(compile_filter(p.filter, self.dialect), p.expr)
+        where = p.where(self.dialect)
         plan = assembly.plan(p)
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         if vectors is None and (p.mode != "sparse" or cosine is not None):
-            vectors = self._query_vectors(texts)
+            vectors = self._encode_queries(texts)
         outputs = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.OUTPUT_FIELDS
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
@@ -92,7 +92,7 @@ class Searcher:
     ) -> list[list[Hit]]:
         """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best."""
         if vectors is None:
-            vectors = self._query_vectors(texts)
+            vectors = self._encode_queries(texts)
         found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True)
         stored = self._vectors_of([h for hits in found for h in hits])
         out = []
@@ -123,7 +123,7 @@ class Searcher:
                 self._pool.shutdown(wait=True)
                 self._pool = None
 
-    def _query_vectors(self, texts: list[str]) -> Vectors:
+    def _encode_queries(self, texts: list[str]) -> Vectors:
         vectors = self.dense.encode_queries(texts)
         if vectors.shape[1] != self.dense.dim:
             raise DimensionMismatchError(f"query vectors have dim {vectors.shape[1]}, the collection {self.dense.dim}")
@@ -258,19 +258,21 @@ class Searcher:
         return assembly.reranked(top, reranker.rerank(query, [h.text or " " for h in top])) + hits[pool:]
 
     def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> list[list[Hit]]:
-        """Cosine reranking from the dense vectors the store holds: nothing is encoded again."""
+        """Cosine reranking from the dense vectors the store holds: nothing is encoded again.
+
+        A hit whose vector is no longer stored (deleted after the search found it) is not dropped: it
+        follows the reranked hits, in its order, as candidates beyond the pool do.
+        """
         stored = self._vectors_of([h for hits in results for h in hits[:pool]])
-        if not stored:
-            return results
         out = []
         for query_vector, hits in zip(vectors, results, strict=True):
             top = [h for h in hits[:pool] if h.id in stored]
-            if not top:
-                out.append(hits)
-                continue
-            matrix = np.asarray([stored[h.id] for h in top], dtype=np.float32)
-            ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
-            out.append(assembly.reranked(top, ranking) + hits[pool:])
+            gone = [h for h in hits[:pool] if h.id not in stored]
+            if top:
+                matrix = np.asarray([stored[h.id] for h in top], dtype=np.float32)
+                ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
+                top = assembly.reranked(top, ranking)
+            out.append(top + gone + hits[pool:])
         return out
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store.documents import query_vectors
+from milvus_model_adapters.store.documents import check_query_vectors
 
 
 def test_clean_vectors_become_a_float32_matrix() -> None:
-    matrix = query_vectors([[1, 2.5], np.array([0.0, -1.0])], 2)
+    matrix = check_query_vectors([[1, 2.5], np.array([0.0, -1.0])], 2)
     assert matrix.dtype == np.float32 and matrix.shape == (2, 2)
     np.testing.assert_allclose(matrix, [[1.0, 2.5], [0.0, -1.0]])
 
@@ -30,4 +30,4 @@ def test_clean_vectors_become_a_float32_matrix() -> None:
 )
 def test_bad_vectors_get_one_clear_error(vectors: Any, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
-        query_vectors(vectors, 2)
+        check_query_vectors(vectors, 2)
