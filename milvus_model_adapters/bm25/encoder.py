@@ -21,8 +21,9 @@ import scipy.sparse as sp
 from milvus_model_adapters._validate import check_text, check_texts
 from milvus_model_adapters.bm25 import params as params_file
 from milvus_model_adapters.bm25 import vectors
-from milvus_model_adapters.bm25.idf import IdfFormula, idf_values
+from milvus_model_adapters.bm25.idf import IdfFormula
 from milvus_model_adapters.bm25.settings import BM25Settings
+from milvus_model_adapters.bm25.statistics import CorpusStatistics
 from milvus_model_adapters.bm25.terms import AnalyzedBatch, TermIndex
 from milvus_model_adapters.errors import InvalidInputError, NotFittedError, ParamsFileError
 from milvus_model_adapters.text.analyzer import Analyzer, TextAnalyzer
@@ -80,12 +81,7 @@ class BM25Encoder:
 
     def _reset(self) -> None:
         self._terms.reset()
-        self._df = np.zeros(0, dtype=np.int64)
-        self._frozen_idf: npt.NDArray[np.float64] | None = None
-        self._idf_cache: npt.NDArray[np.float64] | None = None
-        self.corpus_size = 0
-        self.total_length = 0.0
-        self._fitted = False
+        self._stats = CorpusStatistics()
         # The analysis of the last corpus given to ``fit``, kept for one ``encode_documents`` of it.
         self._fit_texts: list[str] | None = None
         self._fit_batch: AnalyzedBatch | None = None
@@ -119,7 +115,17 @@ class BM25Encoder:
     @property
     def is_fitted(self) -> bool:
         """Whether the encoder has statistics (from ``fit``, ``load`` or added documents)."""
-        return self._fitted
+        return self._stats.fitted
+
+    @property
+    def corpus_size(self) -> int:
+        """Number of documents counted."""
+        return self._stats.corpus_size
+
+    @property
+    def total_length(self) -> float:
+        """Terms in all documents counted."""
+        return self._stats.total_length
 
     @property
     def dim(self) -> int:
@@ -129,7 +135,7 @@ class BM25Encoder:
     @property
     def avgdl(self) -> float:
         """Average document length, in terms."""
-        return self.total_length / self.corpus_size if self.corpus_size else 0.0
+        return self._stats.avgdl
 
     @property
     def vocabulary(self) -> dict[str, int]:
@@ -139,24 +145,20 @@ class BM25Encoder:
     @property
     def document_frequencies(self) -> npt.NDArray[np.int64]:
         """Number of documents containing each term, by index (a copy)."""
-        return self._df.copy()
+        return self._stats.df.copy()
 
     @property
     def can_update(self) -> bool:
         """Whether statistics can grow; false after loading a file without document frequencies."""
-        return self._frozen_idf is None
+        return self._stats.can_update
 
     def idf(self) -> npt.NDArray[np.float64]:
         """IDF by term index, by :attr:`idf_formula` (see :func:`~milvus_model_adapters.bm25.idf.idf_values`)."""
         self._require_fitted()
-        if self._frozen_idf is not None:
-            return self._frozen_idf
-        if self._idf_cache is None:
-            self._idf_cache = idf_values(self._df, self.corpus_size, self.idf_formula, self.epsilon)
-        return self._idf_cache
+        return self._stats.idf(self.idf_formula, self.epsilon)
 
     def _require_fitted(self) -> None:
-        if not self._fitted:
+        if not self._stats.fitted:
             raise NotFittedError("BM25 encoder is not fitted: call fit(corpus) or BM25Encoder.load(path) first")
 
     # ------------------------------------------------------------------ analysis
@@ -173,17 +175,12 @@ class BM25Encoder:
                 MultilingualAnalyzer` (``None`` entries: not given; ``None``: none given).
         """
         batch = self._terms.analyze(texts, grow=grow, languages=languages)
-        self._pad_frequencies()
+        self._stats.pad(len(self._terms))
         return batch
 
     def analyze_queries(self, texts: Sequence[str]) -> AnalyzedBatch:
         """Map queries to term indices (a multilingual analyzer analyses queries in their language)."""
         return self._terms.analyze(texts, queries=True)  # queries never grow the vocabulary
-
-    def _pad_frequencies(self) -> None:
-        """Give the terms the vocabulary gained a document frequency of 0."""
-        if len(self._terms) > len(self._df):
-            self._df = np.concatenate([self._df, np.zeros(len(self._terms) - len(self._df), dtype=np.int64)])
 
     def update(self, batch: AnalyzedBatch, *, remove: bool = False) -> None:
         """Add (or with ``remove``, subtract) analysed documents to the statistics.
@@ -195,24 +192,7 @@ class BM25Encoder:
             InvalidInputError: If the statistics came from a file without document frequencies, or would
                 go negative.
         """
-        term_indices, lengths = batch.pairs()[1], batch.lengths
-        if not self.can_update:
-            raise InvalidInputError(
-                "these BM25 parameters were loaded without document frequencies and cannot be updated; refit"
-            )
-        sign = -1 if remove else 1
-        known = term_indices[term_indices >= 0]
-        if len(known) and int(known.max()) >= len(self._df):
-            raise InvalidInputError("term index outside the vocabulary")
-        df = self._df + sign * np.bincount(known, minlength=len(self._df))
-        corpus_size = self.corpus_size + sign * len(lengths)
-        if corpus_size < 0 or (df < 0).any():
-            raise InvalidInputError("BM25 statistics would go negative: removing documents that were never added")
-        self._df = df
-        self.corpus_size = corpus_size
-        self.total_length += sign * float(lengths.sum())
-        self._idf_cache = None
-        self._fitted = True
+        self._stats.count(batch.pairs()[1], batch.lengths, remove=remove)
 
     def batch_frequencies(self, batch: AnalyzedBatch) -> dict[str, int]:
         """How many documents of ``batch`` hold each term: the document-frequency change it brings."""
@@ -229,16 +209,9 @@ class BM25Encoder:
             InvalidInputError: If the statistics would go negative.
         """
         indices = self._terms.add_terms(frequencies)
-        self._pad_frequencies()
-        df = self._df.copy()
-        np.add.at(df, indices, np.fromiter(frequencies.values(), dtype=np.int64, count=len(indices)))
-        if (df < 0).any() or self.corpus_size + documents < 0:
-            raise InvalidInputError("BM25 statistics would go negative: removing documents that were never added")
-        self._df = df
-        self.corpus_size += documents
-        self.total_length += length
-        self._idf_cache = None
-        self._fitted = True
+        self._stats.pad(len(self._terms))
+        changes = np.fromiter(frequencies.values(), dtype=np.int64, count=len(indices))
+        self._stats.shift(indices, changes, documents, length)
 
     def set_statistics(
         self,
@@ -252,32 +225,17 @@ class BM25Encoder:
         Raises:
             InvalidInputError: If the sizes disagree or a count is negative.
         """
-        df = np.asarray(document_frequencies, dtype=np.int64)
-        if len(df) > len(vocabulary) or (df < 0).any() or corpus_size < 0 or total_length < 0:
-            raise InvalidInputError("inconsistent BM25 statistics")
-        if len(df) < len(vocabulary):
-            df = np.concatenate([df, np.zeros(len(vocabulary) - len(df), dtype=np.int64)])
+        self._stats.replace(document_frequencies, len(vocabulary), corpus_size, total_length)
         self._terms.reset(vocabulary)
-        self._df = df
-        self._frozen_idf = None
-        self.corpus_size = int(corpus_size)
-        self.total_length = float(total_length)
-        self._idf_cache = None
-        self._fitted = True
 
     def set_frozen_idf(
         self, vocabulary: Sequence[str], idf: npt.NDArray[np.float64], corpus_size: int, avgdl: float
     ) -> None:
         """Use saved IDF values as they are (a pymilvus-model file): the statistics can no longer grow."""
-        if len(idf) != len(vocabulary) or corpus_size < 0 or avgdl < 0:
+        if len(idf) != len(vocabulary):
             raise InvalidInputError("inconsistent BM25 parameters")
+        self._stats.freeze(idf, corpus_size, avgdl)
         self._terms.reset(vocabulary)
-        self._frozen_idf = np.asarray(idf, dtype=np.float64)
-        self._df = np.zeros(len(vocabulary), dtype=np.int64)
-        self.corpus_size = int(corpus_size)
-        self.total_length = float(avgdl) * int(corpus_size)
-        self._idf_cache = None
-        self._fitted = True
 
     # ------------------------------------------------------------------ fit
     def fit(self, corpus: Sequence[str], *, languages: Sequence[str | None] | None = None) -> BM25Encoder:
@@ -359,7 +317,7 @@ class BM25Encoder:
     def to_params(self) -> dict[str, Any]:
         """The parameters as pymilvus-model's JSON structure (see :mod:`milvus_model_adapters.bm25.params`)."""
         self._require_fitted()
-        frozen = self._frozen_idf is not None
+        frozen = not self.can_update
         return params_file.to_json(
             params_file.BM25Params(
                 self.settings,
@@ -428,5 +386,5 @@ class BM25Encoder:
         return encoder
 
     def __repr__(self) -> str:
-        state = f"corpus_size={self.corpus_size}, dim={self.dim}" if self._fitted else "unfitted"
+        state = f"corpus_size={self.corpus_size}, dim={self.dim}" if self.is_fitted else "unfitted"
         return f"BM25Encoder({state}, k1={self.k1}, b={self.b}, idf={self.idf_formula!r}, analyzer={self.analyzer!r})"

@@ -15,13 +15,46 @@ from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_
 class MilvusModelEmbeddings(BaseModel, Embeddings):
     """Dense embeddings from any pymilvus-model dense function; all-MiniLM-L6-v2 offline by default.
 
-    Example:
-        >>> from milvus_model_adapters.langchain import MilvusModelEmbeddings
-        >>> embeddings = MilvusModelEmbeddings()                 # bundled MiniLM, 384 dims
-        >>> len(embeddings.embed_query("hello"))
-        384
-        >>> from pymilvus.model.dense import OpenAIEmbeddingFunction
-        >>> MilvusModelEmbeddings.from_function(OpenAIEmbeddingFunction())  # doctest: +SKIP
+    Setup:
+        .. code-block:: bash
+
+            pip install "milvus-model-adapters[langchain]"
+
+    Key init args:
+        encoder: DenseEncoder
+            The core encoder (default: the bundled all-MiniLM-L6-v2, 384 dimensions, no download).
+            ``MilvusModelEmbeddings.from_function(f)`` wraps any pymilvus-model dense function
+            (``OpenAIEmbeddingFunction``, BGE-M3's dense output, ...).
+
+    Instantiate:
+        .. code-block:: python
+
+            from milvus_model_adapters.langchain import MilvusModelEmbeddings
+
+            embeddings = MilvusModelEmbeddings()
+
+    Embed single text:
+        .. code-block:: python
+
+            vector = embeddings.embed_query("What is Milvus Lite?")
+            print(len(vector))
+
+        .. code-block:: none
+
+            384
+
+    Embed multiple texts:
+        .. code-block:: python
+
+            vectors = embeddings.embed_documents(["Milvus Lite runs in-process.", "BM25 counts terms."])
+            assert len(vectors) == 2
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            vector = asyncio.run(embeddings.aembed_query("What is Milvus Lite?"))
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

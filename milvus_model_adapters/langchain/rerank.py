@@ -17,8 +17,47 @@ class MilvusModelReranker(BaseDocumentCompressor):
     """Rerank documents with a pymilvus-model rerank function or a core reranker.
 
     Keeps the ``top_n`` best documents, each a copy with the reranker's score in
-    ``metadata["relevance_score"]`` (the input documents are not changed, and any earlier
-    retrieval scores in their metadata stay). Use it in ``ContextualCompressionRetriever``.
+    ``metadata["relevance_score"]`` (the input documents are not changed, and any earlier retrieval
+    scores in their metadata stay). Use it in ``ContextualCompressionRetriever``.
+
+    Setup:
+        .. code-block:: bash
+
+            pip install "milvus-model-adapters[langchain]"
+
+    Key init args:
+        reranker: Reranker | rerank function
+            The offline ``CosineReranker`` (default), ``CrossEncoderReranker``, the Jina, Cohere or Voyage
+            APIs, or any pymilvus-model rerank function.
+        top_n: int
+            How many documents to keep.
+
+    Instantiate:
+        .. code-block:: python
+
+            from milvus_model_adapters.langchain import MilvusModelReranker
+
+            reranker = MilvusModelReranker(top_n=1)
+
+    Usage:
+        .. code-block:: python
+
+            from langchain_core.documents import Document
+
+            docs = [Document(page_content="Bread rises with live yeast."), Document(page_content="Descale the kettle.")]
+            best = reranker.compress_documents(docs, "why does my dough not rise?")
+            print(best[0].page_content)
+
+        .. code-block:: none
+
+            Bread rises with live yeast.
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            best = asyncio.run(reranker.acompress_documents(docs, "kettle"))
     """
 
     reranker: RerankerField = Field(default_factory=CosineReranker)

@@ -35,11 +35,43 @@ else:
 class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
     """BM25 (offline analyzer) or a pymilvus-model sparse function, as LangChain sparse embeddings.
 
-    Example:
-        >>> from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
-        >>> sparse = MilvusModelSparseEmbeddings.bm25(corpus=["the wing", "the engine"])
-        >>> sparse.embed_query("wing")
-        {0: 0.336...}
+    Vectors are ``dict[int, float]``, the form ``langchain_milvus.Milvus`` takes for a sparse field.
+
+    Setup:
+        .. code-block:: bash
+
+            pip install "milvus-model-adapters[langchain]"
+
+    Key init args:
+        encoder: SparseEncoder | sparse function
+            What computes the vectors: ``MilvusModelSparseEmbeddings.bm25(corpus, language=...)`` fits
+            BM25 on a corpus; any pymilvus-model sparse function (``BM25EmbeddingFunction``,
+            ``SpladeEmbeddingFunction``, BGE-M3's sparse output) works as it is.
+
+    Instantiate:
+        .. code-block:: python
+
+            from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
+
+            sparse = MilvusModelSparseEmbeddings.bm25(corpus=["the wing lift", "the engine thrust"])
+
+    Embed single text:
+        .. code-block:: python
+
+            query = sparse.embed_query("wing")
+            assert all(isinstance(k, int) and v > 0 for k, v in query.items())
+
+    Embed multiple texts:
+        .. code-block:: python
+
+            vectors = sparse.embed_documents(["the wing lift", "the engine thrust"])
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            query = asyncio.run(sparse.aembed_query("wing"))
     """
 
     def __init__(self, function: Any) -> None:

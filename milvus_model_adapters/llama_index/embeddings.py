@@ -15,12 +15,21 @@ from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_
 class MilvusModelEmbedding(BaseEmbedding):
     """Dense embeddings from any pymilvus-model dense function; all-MiniLM-L6-v2 offline by default.
 
-    Works as ``Settings.embed_model`` and in ``VectorStoreIndex``. Queries go through the
-    function's query path and texts through its document path.
+    Works as ``Settings.embed_model`` and in ``VectorStoreIndex``. Queries go through the function's
+    query path and texts through its document path.
 
-    Example:
-        >>> from llama_index.core import Settings
-        >>> Settings.embed_model = MilvusModelEmbedding()   # doctest: +SKIP
+    Args:
+        encoder: A core ``DenseEncoder`` or a pymilvus-model dense function (default: the bundled MiniLM).
+        embed_batch_size: Texts per call to the model.
+
+    Examples:
+        ```python
+        from llama_index.core import Settings
+        from milvus_model_adapters.llama_index import MilvusModelEmbedding
+
+        Settings.embed_model = MilvusModelEmbedding()
+        print(len(Settings.embed_model.get_query_embedding("What is Milvus Lite?")))
+        ```
     """
 
     _encoder: DenseEncoder = PrivateAttr()

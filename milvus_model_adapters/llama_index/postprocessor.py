@@ -18,8 +18,24 @@ RETRIEVAL_SCORE = "retrieval_score"
 class MilvusModelRerank(BaseNodePostprocessor):
     """Rerank nodes with a pymilvus-model rerank function or a core reranker.
 
-    Keeps the ``top_n`` best nodes; each is a copy whose ``score`` is the reranker's and whose
-    metadata keeps the earlier score as ``retrieval_score`` (hidden from the LLM and the embedder).
+    Keeps the ``top_n`` best nodes; each is a copy whose ``score`` is the reranker's and whose metadata
+    keeps the earlier score as ``retrieval_score`` (hidden from the LLM and the embedder).
+
+    Args:
+        reranker: The offline ``CosineReranker`` (default), ``CrossEncoderReranker``, the Jina, Cohere or
+            Voyage APIs, or any pymilvus-model rerank function.
+        top_n: How many nodes to keep.
+
+    Examples:
+        ```python
+        from llama_index.core.schema import NodeWithScore, TextNode
+        from milvus_model_adapters.llama_index import MilvusModelRerank
+
+        nodes = [NodeWithScore(node=TextNode(text="Bread rises with live yeast."), score=0.1),
+                 NodeWithScore(node=TextNode(text="Descale the kettle."), score=0.9)]
+        best = MilvusModelRerank(top_n=1).postprocess_nodes(nodes, query_str="why does dough rise?")
+        print(best[0].node.get_content(), best[0].node.metadata["retrieval_score"])
+        ```
     """
 
     reranker: RerankerField = Field(

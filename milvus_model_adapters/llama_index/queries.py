@@ -34,8 +34,14 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.store import documents
 from milvus_model_adapters.store.filters import combine
+from milvus_model_adapters.store.search.fusion import RRF
 from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.types import SearchMode
+
+DEFAULT_PARAMS = SearchParams(k=4, ranker=RRF(60))
+"""The LlamaIndex adapters' defaults, for the vector store and the retriever alike: hybrid search fuses by
+RRF (k=60), as LlamaIndex's ``MilvusVectorStore`` does, and the retriever returns 4 nodes (a query to the
+vector store says how many it wants)."""
 
 MODES: dict[VectorStoreQueryMode, SearchMode] = {
     VectorStoreQueryMode.DEFAULT: "dense",

@@ -14,11 +14,9 @@ from llama_index.core.vector_stores.types import MetadataFilters
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import hit_to_node, node_rows
+from milvus_model_adapters.llama_index.queries import DEFAULT_PARAMS
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.search.params import SearchOptions, SearchParams
-
-DEFAULT_PARAMS = SearchParams(k=4)
-"""Four nodes per query; every other setting is the core's default."""
 
 
 def add_nodes(
@@ -64,13 +62,34 @@ def add_nodes(
 class MilvusHybridRetriever(BaseRetriever):
     """Dense, BM25 or hybrid search over a :class:`~milvus_model_adapters.store.HybridStore`.
 
-    Use it in ``RetrieverQueryEngine`` (with :class:`MilvusModelRerank` in ``node_postprocessors``).
+    Use it in ``RetrieverQueryEngine`` (with :class:`MilvusModelRerank` in ``node_postprocessors``). Each
+    node's metadata holds its scores and ranks (``dense_rank``, ``sparse_score``, ...). Hybrid search fuses
+    by RRF (k=60) unless ``ranker`` says otherwise, as the vector store does.
 
-    Example:
-        >>> retriever = MilvusHybridRetriever(HybridStore("./li.db"), k=5)  # doctest: +SKIP
-        >>> engine = RetrieverQueryEngine.from_args(  # doctest: +SKIP
-        ...     retriever, llm=llm, node_postprocessors=[MilvusModelRerank()]
-        ... )
+    Args:
+        store: The store to search.
+        filters: LlamaIndex metadata filters (or the core's ``filter=`` dictionary).
+        params: Search settings; four nodes and the adapters' defaults otherwise.
+        **options: Search options that override ``params`` (``k``, ``mode``, ``ranker``, ``reranker``, ...).
+
+    Examples:
+        `pip install "milvus-model-adapters[llama-index]"`
+
+        ```python
+        from llama_index.core import Document
+        from milvus_model_adapters import HybridStore
+        from milvus_model_adapters.llama_index import MilvusHybridRetriever, MilvusModelRerank
+
+        store = HybridStore("./llama_retriever.db", drop_existing=True)
+        retriever = MilvusHybridRetriever.from_documents(
+            [Document(text="Descale the kettle every month."), Document(text="Dough rises with live yeast.")],
+            store,
+            k=2,
+        )
+        nodes = retriever.retrieve("how often should I descale?")
+        best = MilvusModelRerank(top_n=1).postprocess_nodes(nodes, query_str="how often should I descale?")
+        print(best[0].node.get_content())
+        ```
     """
 
     def __init__(

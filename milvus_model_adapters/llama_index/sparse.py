@@ -39,10 +39,22 @@ else:
 class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunction):  # type: ignore[misc]
     """BM25 (offline analyzer) or a pymilvus-model sparse function, for LlamaIndex.
 
-    Example:
-        >>> sparse = MilvusModelSparseEmbedding.bm25(corpus=["the wing", "the engine"])
-        >>> sparse.get_query_embedding("wing")
-        {0: 0.336...}
+    Both LlamaIndex sparse interfaces in one: llama-index-core's ``BaseSparseEmbedding`` and, where
+    llama-index-vector-stores-milvus is installed, its ``BaseSparseEmbeddingFunction`` (give it to
+    ``MilvusVectorStore(sparse_embedding_function=...)``).
+
+    Args:
+        function: A :class:`~milvus_model_adapters.bm25.BM25Encoder`, a core ``SparseEncoder`` or any
+            pymilvus-model sparse function (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, ...).
+
+    Examples:
+        ```python
+        from milvus_model_adapters.llama_index import MilvusModelSparseEmbedding
+
+        sparse = MilvusModelSparseEmbedding.bm25(corpus=["the wing lift", "the engine thrust"])
+        query = sparse.get_query_embedding("wing")
+        assert all(isinstance(k, int) and v > 0 for k, v in query.items())
+        ```
     """
 
     _encoder: SparseEncoder = PrivateAttr()

@@ -21,34 +21,60 @@ from milvus_model_adapters.llama_index import queries
 from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, as_dense_encoder
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import document_to_node, hit_node, node_rows
+from milvus_model_adapters.llama_index.queries import DEFAULT_PARAMS
 from milvus_model_adapters.store import documents
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.search.fusion import RRF
 from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.types import Hit
 
-DEFAULT_PARAMS = SearchParams(ranker=RRF(60))
-"""Hybrid queries without ``alpha`` fuse by RRF (k=60), as LlamaIndex's Milvus store does."""
 _ADD_OPTIONS = frozenset({"batch_size", "show_progress"})
 
 
 class MilvusHybridVectorStore(BasePydanticVectorStore):
     """Dense + BM25 nodes in Milvus Lite or a Milvus server, as a LlamaIndex vector store.
 
-    Query modes ``default`` (dense), ``sparse`` / ``text_search`` (BM25), ``hybrid`` and ``mmr``
-    (see :mod:`milvus_model_adapters.llama_index.queries`); metadata filters; delete by document
-    or node; BM25 statistics kept up to date on every insert. Nodes keep their id, metadata,
-    relationships and ``ref_doc_id``.
+    Query modes ``default`` (dense), ``sparse`` / ``text_search`` (BM25), ``hybrid`` and ``mmr`` (see
+    :mod:`milvus_model_adapters.llama_index.queries`); metadata filters; delete by document or node;
+    BM25 statistics kept up to date on every insert. Nodes keep their id, metadata, relationships and
+    ``ref_doc_id``. Hybrid queries fuse by RRF (k=60) unless they give ``alpha``.
 
-    Example:
-        >>> from llama_index.core import StorageContext, VectorStoreIndex  # doctest: +SKIP
-        >>> vector_store = MilvusHybridVectorStore(uri="./li.db")  # doctest: +SKIP
-        >>> index = VectorStoreIndex.from_documents(  # doctest: +SKIP
-        ...     docs,
-        ...     storage_context=StorageContext.from_defaults(vector_store=vector_store),
-        ...     embed_model=vector_store.embed_model,
-        ... )
-        >>> index.as_retriever(vector_store_query_mode="hybrid").retrieve("...")  # doctest: +SKIP
+    Args:
+        store: An open :class:`~milvus_model_adapters.store.HybridStore` to use instead of ``uri``.
+        uri: A Milvus Lite file (``./milvus.db``) or a server address (``http://localhost:19530``).
+        collection: The collection name.
+        embed_model: The dense model (default: the bundled all-MiniLM-L6-v2, no download).
+        search_params: Defaults of every query (ranker, ``fetch_k``, a reranker, ...).
+        **store_kwargs: :class:`~milvus_model_adapters.store.HybridStore` settings (``sparse``,
+            ``drop_existing``, ``token``, ...).
+
+    Raises:
+        InvalidTypeError: If ``store`` is not a ``HybridStore``.
+        SchemaMismatchError: If the collection exists with another schema or dimension.
+
+    Examples:
+        `pip install "milvus-model-adapters[llama-index]"`
+
+        ```python
+        from llama_index.core import Document, StorageContext, VectorStoreIndex
+        from milvus_model_adapters.llama_index import MilvusHybridVectorStore
+
+        vector_store = MilvusHybridVectorStore(uri="./llama_store.db", drop_existing=True)
+        index = VectorStoreIndex.from_documents(
+            [Document(text="Milvus Lite keeps vectors in a local file.", id_="db"),
+             Document(text="BM25 ranks by term frequency.", id_="ir")],
+            storage_context=StorageContext.from_defaults(vector_store=vector_store),
+            embed_model=vector_store.embed_model,
+        )
+        retriever = index.as_retriever(vector_store_query_mode="hybrid", similarity_top_k=1)
+        print(retriever.retrieve("where are the vectors?")[0].node.ref_doc_id)
+        ```
+
+        ```python
+        from llama_index.core.vector_stores import MetadataFilters, VectorStoreQuery
+
+        result = vector_store.query(VectorStoreQuery(query_str="term frequency", mode="sparse", similarity_top_k=1))
+        vector_store.delete("ir")  # the nodes of a source document
+        ```
     """
 
     stores_text: bool = True
@@ -145,7 +171,12 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         return await asyncio.to_thread(self.add, nodes, **add_kwargs)
 
     def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
-        """Delete the nodes of the source document ``ref_doc_id``."""
+        """Delete the nodes of the source document ``ref_doc_id``.
+
+        Raises:
+            InvalidInputError: On an empty id, or any keyword option (this store takes none).
+        """
+        _no_options("delete", delete_kwargs)
         if not isinstance(ref_doc_id, str) or not ref_doc_id:
             raise InvalidInputError(f"ref_doc_id must be a non-empty string, got {ref_doc_id!r}")
         self._store.delete(filter={"ref_doc_id": ref_doc_id})
@@ -160,8 +191,10 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         """Delete nodes by id, by filter, or those of the ids that match the filter.
 
         Raises:
-            InvalidInputError: If neither ids nor filters are given (use :meth:`clear`).
+            InvalidInputError: If neither ids nor filters are given (use :meth:`clear`), or on any
+                keyword option (this store takes none).
         """
+        _no_options("delete_nodes", delete_kwargs)
         where = to_filter(filters)
         if node_ids is None and where is None:
             raise InvalidInputError("delete_nodes needs node_ids or filters; to delete every node use clear()")
@@ -240,3 +273,9 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
 def _result(hits: list[Hit]) -> VectorStoreQueryResult:
     nodes = [hit_node(h) for h in hits]
     return VectorStoreQueryResult(nodes=nodes, similarities=[h.score for h in hits], ids=[h.id for h in hits])
+
+
+def _no_options(method: str, options: dict[str, Any]) -> None:
+    """Refuse keyword options a method accepts for LlamaIndex's interface but has no use for."""
+    if options:
+        raise InvalidInputError(f"{method} takes no option(s) {', '.join(sorted(options))}; this store has none")
