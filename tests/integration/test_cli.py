@@ -279,3 +279,38 @@ def test_index_and_search_on_the_int8_backend(files: Path, tmp_path: Path, capsy
     with pytest.raises(SystemExit) as exit_info:
         main(["search", "jet", "--db", db, "--backend", "tensorrt"])
     assert exit_info.value.code == 2 and "invalid choice: 'tensorrt'" in capsys.readouterr().err
+
+
+def test_a_rerun_reads_the_vectors_from_the_cache(
+    files: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from milvus_model_adapters.encoders.dense import DenseEncoder
+
+    monkeypatch.setenv("MMA_CACHE_DIR", str(tmp_path / "cache"))
+    encoded: list[str] = []
+    sliced = DenseEncoder._sliced
+
+    def counting(self: DenseEncoder, method: object, texts: list[str]) -> object:
+        encoded.extend(texts)
+        return sliced(self, method, texts)
+
+    monkeypatch.setattr(DenseEncoder, "_sliced", counting)
+    assert run(capsys, "index", str(files), "--db", str(tmp_path / "a.db"), "--no-progress")[0] == 0
+    assert len(encoded) == 4 and list((tmp_path / "cache" / "embeddings").glob("*.sqlite3"))
+    encoded.clear()
+    code, out, _ = run(capsys, "index", str(files), "--db", str(tmp_path / "b.db"), "--no-progress")
+    assert code == 0 and "indexed 4 document(s)" in out and encoded == []  # a new database, no encoding
+    code, out, _ = run(capsys, "search", "why do wings produce lift", "--db", str(tmp_path / "b.db"), "--json")
+    assert "wing" in json.loads(out)[0]["text"].lower()  # the cached vectors are the model's
+    encoded.clear()
+    run(capsys, "index", str(files), "--db", str(tmp_path / "c.db"), "--no-progress", "--no-cache")
+    assert len(encoded) == 4
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from milvus_model_adapters import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"milvus-model-adapters {__version__}"
