@@ -123,7 +123,7 @@ class DenseEncoder:
         backend = _check_backend(backend)
         size = batch_size if batch_size is not None else 64 if backend == "torch" else 32
         if cache is True:
-            cache = EmbeddingCache.for_model(default_model_path(), variant=backend, dim=DEFAULT_DIM)
+            cache = default_cache(backend)
         return cls(_default_function(device, size, backend), batch_size=size, dim=DEFAULT_DIM, cache=cache or None)
 
     @classmethod
@@ -241,6 +241,11 @@ def _default_function(device: str, batch_size: int, backend: str) -> Any:
                 function = _onnx_function(backend, None, batch_size)
             _DEFAULT_FUNCTIONS[key] = function
         return _DEFAULT_FUNCTIONS[key]
+
+
+def default_cache(backend: Backend = "torch") -> EmbeddingCache:
+    """The embedding cache of the bundled model on ``backend``, in the user's cache folder."""
+    return EmbeddingCache.for_model(default_model_path(), variant=_check_backend(backend), dim=DEFAULT_DIM)
 
 
 def _onnx_function(backend: str, model_folder: str | Path | None, batch_size: int, **kwargs: Any) -> Any:

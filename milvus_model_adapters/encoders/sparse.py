@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from milvus_model_adapters._validate import check_text, check_texts, is_embedding_function
 from milvus_model_adapters.bm25.encoder import BM25Encoder
@@ -11,6 +11,17 @@ from milvus_model_adapters.encoders.sparse_vectors import SparseVector, to_dicts
 from milvus_model_adapters.encoders.splade import mend_splade
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError
 from milvus_model_adapters.text.analyzer import Analyzer
+
+
+@runtime_checkable
+class SparseFunction(Protocol):
+    """What pymilvus-model sparse functions provide: SciPy sparse rows (or ``{"sparse": ...}``) per text."""
+
+    def encode_documents(self, documents: list[str]) -> Any:
+        """Sparse vectors of documents."""
+
+    def encode_queries(self, queries: list[str]) -> Any:
+        """Sparse vectors of queries."""
 
 
 class SparseEncoder:
@@ -23,7 +34,7 @@ class SparseEncoder:
     (:func:`~milvus_model_adapters.encoders.splade.mend_splade`).
     """
 
-    def __init__(self, function: Any) -> None:
+    def __init__(self, function: SparseFunction) -> None:
         """Wrap ``function``.
 
         Raises:

@@ -10,6 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
+from milvus_model_adapters.encoders.dense import DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
 from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
@@ -118,7 +119,7 @@ class MilvusHybridVectorStore(VectorStore):
 
     def __init__(
         self,
-        embedding: Embeddings | Any | None = None,
+        embedding: Embeddings | DenseSource | None = None,
         *,
         uri: str = "./milvus.db",
         collection: str = "documents",
@@ -272,7 +273,7 @@ class MilvusHybridVectorStore(VectorStore):
     def from_texts(
         cls,
         texts: list[str],
-        embedding: Embeddings | Any | None = None,
+        embedding: Embeddings | DenseSource | None = None,
         metadatas: list[dict[Any, Any]] | None = None,
         *,
         ids: Sequence[str | None] | None = None,
@@ -286,7 +287,7 @@ class MilvusHybridVectorStore(VectorStore):
 
     @classmethod
     def from_documents(
-        cls, documents: list[Document], embedding: Embeddings | Any | None = None, **kwargs: Any
+        cls, documents: list[Document], embedding: Embeddings | DenseSource | None = None, **kwargs: Any
     ) -> MilvusHybridVectorStore:
         """Create a store and add ``documents`` (each keeps its ``id`` when set, else a content hash)."""
         return cls.from_texts(

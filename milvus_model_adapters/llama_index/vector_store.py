@@ -16,6 +16,7 @@ from llama_index.core.vector_stores.types import (
 )
 from pydantic import PrivateAttr
 
+from milvus_model_adapters.encoders.dense import DenseSource
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index import queries
 from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, as_dense_encoder
@@ -90,7 +91,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         *,
         uri: str = "./milvus.db",
         collection: str = "documents",
-        embed_model: BaseEmbedding | Any | None = None,
+        embed_model: BaseEmbedding | DenseSource | None = None,
         search_params: SearchParams | None = None,
         **store_kwargs: Any,
     ) -> None:

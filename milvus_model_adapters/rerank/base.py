@@ -6,7 +6,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from milvus_model_adapters._validate import check_positive_int, check_text, check_texts
 from milvus_model_adapters.errors import InvalidTypeError, RerankError
@@ -74,10 +74,20 @@ def ranked(scores: Sequence[tuple[int, float]], documents: Sequence[str], top_k:
     return hits[:top_k]
 
 
+class RerankFunction(Protocol):
+    """What a pymilvus-model rerank function is: ``rf(query, documents, top_k) -> [RerankResult]``.
+
+    Each result has the document's ``index`` in ``documents`` and its ``score``.
+    """
+
+    def __call__(self, query: str, documents: list[str], top_k: int) -> Any:
+        """Rank ``documents`` for ``query``; the ``top_k`` best."""
+
+
 class FunctionReranker(Reranker):
     """Any pymilvus-model rerank function (``rf(query, documents, top_k) -> [RerankResult]``)."""
 
-    def __init__(self, function: Any) -> None:
+    def __init__(self, function: RerankFunction) -> None:
         """Wrap ``function``.
 
         Raises:
@@ -98,7 +108,7 @@ class FunctionReranker(Reranker):
         return f"FunctionReranker({type(self.function).__name__})"
 
 
-def as_reranker(reranker: Any) -> Reranker:
+def as_reranker(reranker: Reranker | RerankFunction) -> Reranker:
     """Return ``reranker`` as a :class:`Reranker`, wrapping a pymilvus-model rerank function if needed."""
     if isinstance(reranker, Reranker):
         return reranker

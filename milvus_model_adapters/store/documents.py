@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,18 +37,22 @@ def prepare(
     embeddings: Sequence[Sequence[float]] | None = None,
     *,
     dim: int = 0,
+    dedupe: bool = True,
 ) -> tuple[list[Document], list[str]]:
     """Check a batch and give each text its id.
 
     A missing id (``ids=None``, or ``None`` in the list) is the :func:`content_id` of the text and
-    its metadata. An id given twice keeps its last document, as two calls would (one row).
-    ``embeddings``, if given, are one dense vector of ``dim`` numbers per text.
+    its metadata, so the same document twice is one row; with ``dedupe=False`` it is a new random id,
+    so every text is a row of its own. An id given twice for the same document is one row; given for
+    two different documents it is ambiguous and refused. ``embeddings``, if given, are one dense
+    vector of ``dim`` numbers per text.
 
     Returns:
         The documents to write (one per distinct id), and the id of every text in input order.
 
     Raises:
-        InvalidInputError: On empty texts, mismatched lengths, or text or ids too long for Milvus.
+        InvalidInputError: On empty texts, mismatched lengths, text or ids too long for Milvus, or one id
+            given to two different documents.
         InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
         DimensionMismatchError: If an embedding does not have ``dim`` numbers.
     """
@@ -59,12 +64,11 @@ def prepare(
         if isinstance(metadatas, Mapping) or len(metadatas) != n:
             raise InvalidInputError(f"metadatas must be a list with one entry per text ({n})")
         metas = [check_metadata(m, i) for i, m in enumerate(metadatas)]
-    if ids is None:
-        keys = [content_id(t, m) for t, m in zip(items, metas, strict=True)]
-    else:
-        if isinstance(ids, str) or len(ids) != n:
-            raise InvalidInputError(f"ids must be a list with one id per text ({n})")
-        keys = [content_id(t, m) if i is None else check_id(i) for i, t, m in zip(ids, items, metas, strict=True)]
+    if ids is not None and (isinstance(ids, str) or len(ids) != n):
+        raise InvalidInputError(f"ids must be a list with one id per text ({n})")
+    given = list(ids) if ids is not None else [None] * n
+    new_id = content_id if dedupe else _random_id
+    keys = [new_id(t, m) if i is None else check_id(i) for i, t, m in zip(given, items, metas, strict=True)]
     for i, text in enumerate(items):
         size = len(text.encode("utf-8"))
         if size > schema.TEXT_MAX_BYTES:
@@ -72,11 +76,23 @@ def prepare(
                 f"texts[{i}] is {size} bytes; the limit is {schema.TEXT_MAX_BYTES}: split it into chunks"
             )
     vectors = check_embeddings(embeddings, n, dim) if embeddings is not None else [None] * n
-    last = {key: i for i, key in enumerate(keys)}
-    if len(last) < n:
-        logger.info("%d of %d documents repeat an id of the same call; the last of each is kept", n - len(last), n)
-    docs = [Document(key, items[i], metas[i], vectors[i]) for key, i in sorted(last.items(), key=lambda item: item[1])]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        j = first.setdefault(key, i)
+        if j != i and (items[i], metas[i], vectors[i]) != (items[j], metas[j], vectors[j]):
+            raise InvalidInputError(
+                f"texts[{j}] and texts[{i}] are different documents with the same id {key!r}; "
+                "give each document its own id (nothing was written)"
+            )
+    if len(first) < n:
+        logger.info("%d of %d documents repeat a document of the same call; it is written once", n - len(first), n)
+    docs = [Document(key, items[i], metas[i], vectors[i]) for key, i in first.items()]
     return docs, keys
+
+
+def _random_id(text: str, metadata: Mapping[str, Any]) -> str:
+    """A new id for a document that may be stored more than once (``dedupe=False``)."""
+    return uuid.uuid4().hex
 
 
 def check_embeddings(embeddings: Any, n: int, dim: int) -> list[list[float] | None]:

@@ -14,6 +14,7 @@ from milvus_model_adapters._progress import progress
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource, as_dense_encoder
 from milvus_model_adapters.encoders.shared_pass import split
+from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
@@ -48,7 +49,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         collection: str = "documents",
         *,
         dense: DenseSource | None = None,
-        sparse: SparseSource | SparseRoute | Any = "bm25",
+        sparse: SparseSource | SparseRoute | SparseFunction = "bm25",
         analyzer: TextAnalyzer | None = None,
         k1: float = 1.5,
         b: float = 0.75,
@@ -170,6 +171,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         ids: Sequence[str | None] | None = None,
         *,
         embeddings: Sequence[Sequence[float]] | None = None,
+        dedupe: bool = True,
         batch_size: int = 1024,
         show_progress: bool = False,
     ) -> list[str]:
@@ -180,9 +182,11 @@ class HybridStore(BM25Upkeep, SearchMethods):
             metadatas: One JSON-serialisable dict per text (or ``None``).
             ids: One id per text; a missing id (no list, or ``None`` in it) is a hash of text and
                 metadata, so re-adding the same document changes nothing. An id repeated in one call
-                keeps its last document, as two calls would.
+                for the same document is one row; for two different documents it is refused.
             embeddings: Dense vectors computed elsewhere with the store's model, one per text
                 (default: the store encodes the texts).
+            dedupe: ``False`` gives each text without an id a new random id, so the same text added
+                twice is two rows (as ``langchain_milvus.Milvus`` does).
             batch_size: Documents encoded and written per batch.
             show_progress: Show a progress bar.
 
@@ -190,11 +194,12 @@ class HybridStore(BM25Upkeep, SearchMethods):
             The id of every text, in input order.
 
         Raises:
-            InvalidInputError: On empty texts, mismatched lengths, or a text longer than the text field.
+            InvalidInputError: On empty texts, mismatched lengths, a text longer than the text field, or
+                one id given to two different documents; nothing is written.
             InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
             DimensionMismatchError: If an embedding does not have the dimension of the collection.
         """
-        docs, keys = documents.prepare(texts, metadatas, ids, embeddings, dim=self.dense.dim)
+        docs, keys = documents.prepare(texts, metadatas, ids, embeddings, dim=self.dense.dim, dedupe=dedupe)
         batch_size = check_positive_int(batch_size, what="batch_size")
         self.sparse.check_documents([d.metadata for d in docs])
         bar = progress(len(docs), show_progress, "Indexing", "doc")

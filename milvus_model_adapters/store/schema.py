@@ -21,6 +21,19 @@ TEXT_MAX_BYTES = 65535
 BM25_FUNCTION = "bm25_fn"
 
 
+EMPTY_SPARSE_DIMENSION = 2**32 - 2
+"""The sparse dimension that marks a text with no sparse weight (Milvus's largest index); no term uses it."""
+EMPTY_SPARSE: dict[int, float] = {EMPTY_SPARSE_DIMENSION: 1e-30}
+"""What is stored for an empty sparse vector: Milvus Lite 3 refuses empty ones ("sparse vector must contain at
+least one nonzero float32 weight"). No query holds its dimension, so it matches nothing, as an empty vector
+would, and the text is found by its dense vector."""
+
+
+def storable_sparse(vector: dict[int, float]) -> dict[int, float]:
+    """``vector``, or :data:`EMPTY_SPARSE` when it has no weight (every stopword, or unknown to a learned model)."""
+    return vector if vector else dict(EMPTY_SPARSE)
+
+
 def statistics_collection(collection: str) -> str:
     """The side collection where client-side BM25 keeps the statistics of ``collection``."""
     return f"{collection}_bm25"

@@ -27,18 +27,26 @@ DEFAULT_COLLECTION = "documents"
 
 # ---------------------------------------------------------------------- commands
 def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
-    """Open the store named by ``--db`` / ``--collection``, embedding with the ``--backend`` asked for."""
+    """Open the store named by ``--db`` / ``--collection``, embedding with the ``--backend`` asked for.
+
+    Vectors are kept in the embedding cache unless ``--no-cache``. On the default backend the database
+    is opened before the model is loaded, so a locked or unreachable one fails at once.
+    """
+    from milvus_model_adapters.encoders.dense import default_cache
     from milvus_model_adapters.store.hybrid import HybridStore
 
-    return HybridStore(args.db, args.collection, dense=dense_encoder(args), **kwargs)
+    store = HybridStore(args.db, args.collection, dense=dense_encoder(args), **kwargs)
+    if args.cache:
+        store.dense.cache = default_cache(args.backend)
+    return store
 
 
 def dense_encoder(args: argparse.Namespace) -> Any:
-    """The bundled model on the ``--backend`` asked for; vectors are kept in the cache unless ``--no-cache``."""
+    """The bundled model on the ``--backend`` asked for (``None``: sentence-transformers on torch, the default)."""
     from milvus_model_adapters.encoders.dense import Backend, DenseEncoder
 
-    backend: Backend = getattr(args, "backend", "torch")
-    return DenseEncoder.default(backend=backend, cache=getattr(args, "cache", True))
+    backend: Backend = args.backend
+    return None if backend == "torch" else DenseEncoder.default(backend=backend)
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -174,13 +182,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Evaluate dense, BM25 and hybrid (and, with ``--rerank``, hybrid + rerank) on a BEIR folder."""
+    from milvus_model_adapters.encoders.dense import DenseEncoder
     from milvus_model_adapters.tools.evaluation import DEFAULT_CONFIGS, evaluate_beir, rerank_config
     from milvus_model_adapters.tools.report import format_table, plot_results
 
     configs: dict[str, dict[str, Any]] = dict(DEFAULT_CONFIGS)
     if args.rerank:
         configs["hybrid+rerank"] = rerank_config(args.rerank_k)
-    results = evaluate_beir(args.beir_dir, configs=configs, dense=dense_encoder(args), show_progress=args.progress)
+    # The default model is loaded once the folder is read: a bad folder fails at once.
+    dense = None if args.backend == "torch" else DenseEncoder.default(backend=args.backend, cache=args.cache)
+    results = evaluate_beir(args.beir_dir, configs=configs, dense=dense, cache=args.cache, show_progress=args.progress)
     name = Path(args.beir_dir).name
     if args.json:
         print(json.dumps({"dataset": name, "results": results}, indent=2))

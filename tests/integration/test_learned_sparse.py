@@ -236,3 +236,32 @@ def test_frameworks_and_mmr_over_a_learned_sparse_store(tmp_path: Path) -> None:
         li = llama_index.MilvusHybridVectorStore(store=store)
         result = li.query(VectorStoreQuery(query_str="jet engines thrust", similarity_top_k=3, mode="sparse"))
         assert result.ids == expected
+
+
+class LexiconSparse:
+    """A learned-sparse stand-in that knows a few words only: a text of other words gets no weight at all."""
+
+    LEXICON = {"kettle": 1, "boiler": 2, "valve": 3}
+
+    def _rows(self, texts: list[str]) -> sp.csr_array:
+        rows = [{self.LEXICON[w]: 1.0 for w in WORD.findall(t.lower()) if w in self.LEXICON} for t in texts]
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.array([i for r in rows for i in r], dtype=np.int64)
+        data = np.array([v for r in rows for v in r.values()], dtype=np.float32)
+        return sp.csr_array((data, indices, indptr), shape=(len(rows), 10))
+
+    encode_documents = encode_queries = _rows
+
+
+def test_a_text_the_learned_model_gives_no_weight_is_stored_and_found(
+    place: tuple[str, str], dense_encoder: DenseEncoder
+) -> None:
+    uri, name = place
+    with HybridStore(uri, name, dense=dense_encoder, sparse=LexiconSparse(), drop_existing=True) as store:
+        unknown, kettle = store.add(["Bread dough rises when the yeast is alive.", "The kettle needs descaling."])
+        assert store.count() == 2
+        assert store.search("why does dough rise", 1, mode="dense")[0].id == unknown
+        assert unknown in [h.id for h in store.search("why does dough rise", 2)]  # hybrid, by the dense route
+        assert [h.id for h in store.search("kettle", 5, mode="sparse")] == [kettle]
+        if not store.is_local:
+            store.drop()

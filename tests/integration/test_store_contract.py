@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from milvus_model_adapters import (
     InvalidInputError,
@@ -26,14 +28,67 @@ from milvus_model_adapters.store.lite_files import lite_generation
 from tests.support.corpus import CORPUS
 
 
-def test_repeated_ids_in_one_call_behave_like_two_calls(store: HybridStore) -> None:
+def test_a_repeated_document_in_one_call_is_one_row(store: HybridStore) -> None:
     texts = [CORPUS[0], CORPUS[1], CORPUS[0]]  # a corpus with a repeated text
     ids = store.add(texts)
     assert ids == [content_id(CORPUS[0]), content_id(CORPUS[1]), content_id(CORPUS[0])]
     assert store.count() == 2 and store.bm25_stats()["corpus_size"] == 2
-    assert store.add(["first", "second"], ids=["x", "x"]) == ["x", "x"]
-    assert [d.text for d in store.get(["x"])] == ["second"]  # the last one, as a second call would leave
-    assert store.bm25_stats()["corpus_size"] == 3
+    assert store.add(["same", "same"], ids=["x", "x"]) == ["x", "x"]  # the same document twice: one row
+    assert [d.text for d in store.get(["x"])] == ["same"] and store.bm25_stats()["corpus_size"] == 3
+
+
+def test_one_id_for_two_different_documents_is_refused_and_writes_nothing(store: HybridStore) -> None:
+    store.add(["kept"], ids=["k"])
+    with pytest.raises(InvalidInputError, match=r"texts\[1\] and texts\[3\] .* same id 'x'"):
+        store.add(["a", "first", "b", "second"], ids=["a", "x", "b", "x"])
+    with pytest.raises(InvalidInputError, match=r"texts\[0\] and texts\[1\]"):
+        store.add(["same text", "same text"], metadatas=[{"v": 1}, {"v": 2}], ids=["y", "y"])
+    assert store.count() == 1 and store.bm25_stats()["corpus_size"] == 1
+
+
+def test_dedupe_false_keeps_a_row_for_every_text(store: HybridStore) -> None:
+    first = store.add(["twice", "twice"], dedupe=False)
+    second = store.add(["twice"], dedupe=False)
+    assert len({*first, *second}) == 3 and store.count() == 3
+    assert store.add(["twice"]) == [content_id("twice")] and store.count() == 4  # the default: a content hash
+    assert [h.text for h in store.search("twice", 10, mode="sparse")] == ["twice"] * 4
+
+
+STOPWORDS = ["up", "down", "the", "and", "of", "is", "it", "was", "over", "under", "again"]
+
+
+def test_a_text_of_stopwords_is_stored_and_found_by_its_dense_vector(store: HybridStore) -> None:
+    [empty] = store.add(["up"])
+    kettle = "The kettle shows E4 when it needs descaling."
+    ids = store.add(["up and down, over and under", kettle])
+    assert store.count() == 3 and store.bm25_stats()["corpus_size"] == 3  # counted, with length 0
+    assert store.bm25 is not None and store.bm25_stats()["avgdl"] == pytest.approx(len(store.bm25.analyzer(kettle)) / 3)
+    assert store.search("up", 1, mode="dense")[0].id == empty
+    assert empty in [h.id for h in store.search("up", 3)]  # hybrid: the dense route finds it
+    assert store.search("kettle", 3, mode="sparse")[0].id == ids[1]
+    assert [h.id for h in store.search("kettle", 3, mode="sparse")] == [ids[1]]  # nothing matches an empty vector
+    assert store.delete([empty, ids[0]]) == 2 and store.bm25_stats()["corpus_size"] == 1
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*STOPWORDS, "kettle", "boiler", "valve", "wing", "lift"]), min_size=1, max_size=6),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_texts_drawn_partly_from_stopwords_are_all_stored(store: HybridStore, words: list[list[str]]) -> None:
+    store.clear()
+    texts = [" ".join(w) for w in words]
+    ids = store.add(texts)
+    distinct = dict(zip(ids, texts, strict=True))
+    assert store.count() == len(distinct) == store.bm25_stats()["corpus_size"]
+    content = {i for i, t in distinct.items() if set(t.split()) - set(STOPWORDS)}
+    for word in ("kettle", "boiler", "valve", "wing", "lift"):
+        holding = {i for i, t in distinct.items() if word in t.split()}
+        assert {h.id for h in store.search(word, 10, mode="sparse")} == holding <= content
+    assert {h.id for h in store.search("up", 10, mode="dense")} == set(distinct)
 
 
 @pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])

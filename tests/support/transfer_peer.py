@@ -23,8 +23,9 @@ QUERIES = ["wing lift", "boiler valve heat", "vector milvus", "thrust engine flo
 
 
 def corpus() -> tuple[list[str], list[dict[str, Any]], list[str]]:
-    """40 documents with varied metadata (nested, lists, unicode, numbers, booleans)."""
+    """40 documents with varied metadata (nested, lists, unicode, numbers, booleans), one of stopwords only."""
     texts = [" ".join(WORDS[(i * k) % len(WORDS)] for k in range(1, 3 + i % 6)) + f" doc{i}" for i in range(40)]
+    texts[39] = "up and down, over and under"  # only stopwords: an empty BM25 vector, on every engine
     metas: list[dict[str, Any]] = [
         {"n": i, "half": i / 2, "even": i % 2 == 0, "tags": ["a", "b"][: i % 3], "who": {"name": f"Zoë {i}"}}
         for i in range(40)

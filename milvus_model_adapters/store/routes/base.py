@@ -91,8 +91,12 @@ class SparseRoute(ABC):
 
         On a Milvus Lite file, which one process holds, new ids are inserted and only stored ones
         upserted (an upsert costs Milvus Lite 2.5 10-20% more than an insert). Elsewhere another
-        process may write the same id at the same time, so every row is an upsert.
+        process may write the same id at the same time, so every row is an upsert. An empty sparse
+        vector is stored as :data:`~milvus_model_adapters.store.schema.EMPTY_SPARSE`, which every engine takes.
         """
+        for row in rows:
+            if schema.SPARSE in row:
+                row[schema.SPARSE] = schema.storable_sparse(row[schema.SPARSE])
         new = [r for r in rows if r[schema.ID] not in stored] if self.local else []
         old = [r for r in rows if r[schema.ID] in stored] if self.local else rows
         for write, part in ((self.client.insert, new), (self.client.upsert, old)):

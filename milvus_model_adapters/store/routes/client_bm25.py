@@ -275,7 +275,7 @@ class ClientBM25(SparseRoute):
 
 
 TERM_IDS = 2**32 - 1
-"""Sparse dimensions Milvus accepts (indices 0 to 2**32 - 2)."""
+"""Sparse dimensions Milvus accepts (indices 0 to 2**32 - 2); the last marks an empty vector."""
 
 
 def term_id(term: str) -> int:
@@ -284,4 +284,7 @@ def term_id(term: str) -> int:
     The same in every process and version, so writers need no shared vocabulary. Two terms share a
     dimension with probability about ``V**2 / 2**33`` for ``V`` distinct terms (README, "Incremental BM25").
     """
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little") % TERM_IDS
+    dimension = int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little") % TERM_IDS
+    # The last dimension marks an empty vector (schema.EMPTY_SPARSE): the one term in 2**32 that hashes
+    # to it takes its neighbour.
+    return dimension if dimension != schema.EMPTY_SPARSE_DIMENSION else dimension - 1

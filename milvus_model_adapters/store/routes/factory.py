@@ -6,18 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from milvus_model_adapters._validate import is_embedding_function
+from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.routes.builtin import BuiltinBM25
 from milvus_model_adapters.store.routes.client_bm25 import ClientBM25
 from milvus_model_adapters.store.routes.learned import LearnedSparse
+from milvus_model_adapters.text.analyzer import TextAnalyzer
 
 
 def sparse_route(
-    sparse: str | SparseRoute | Any,
+    sparse: str | SparseRoute | SparseFunction,
     *,
-    analyzer: Any = None,
+    analyzer: TextAnalyzer | None = None,
     k1: float = 1.5,
     b: float = 0.75,
     builtin_analyzer_params: Mapping[str, Any] | None = None,

@@ -24,7 +24,7 @@ from typing import Any, Literal, TypedDict, Unpack
 
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.rerank.base import Reranker, as_reranker
+from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reranker
 from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.types import MODES, SearchMode
@@ -55,7 +55,7 @@ class SearchOptions(TypedDict, total=False):
     weights: Sequence[float]
     filter: Filter | None
     expr: str | None
-    reranker: Reranker | Any | None
+    reranker: Reranker | RerankFunction | None
     rerank_k: int | None
     fusion: Fusion
 
