@@ -225,7 +225,7 @@ class BM25Encoder:
         Raises:
             InvalidInputError: If the sizes disagree or a count is negative.
         """
-        self._stats.replace(document_frequencies, len(vocabulary), corpus_size, total_length)
+        self._stats.load(document_frequencies, len(vocabulary), corpus_size, total_length)
         self._terms.reset(vocabulary)
 
     def set_frozen_idf(

@@ -92,7 +92,7 @@ class CorpusStatistics:
             raise InvalidInputError(_NEGATIVE)
         self._set(df, self.corpus_size + documents, self.total_length + length)
 
-    def replace(
+    def load(
         self, document_frequencies: npt.NDArray[np.int64], terms: int, corpus_size: int, total_length: float
     ) -> None:
         """Take other counts, for a vocabulary of ``terms`` words.
