@@ -8,12 +8,16 @@ from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseLanguageModel
 from langchain_core.vectorstores import VectorStore
 
 from milvus_model_adapters.encoders.dense import DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
+from milvus_model_adapters.langchain.milvus_compat import MilvusCompatMethods, store_arguments
 from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
+from milvus_model_adapters.langchain.self_query import self_query_retriever
+from milvus_model_adapters.store.filters import Filter
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.search.relevance import relevance_function
@@ -23,7 +27,7 @@ SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *MODES)
 """``as_retriever(search_type=...)`` values: LangChain's three, or a search mode by name."""
 
 
-class MilvusHybridVectorStore(VectorStore):
+class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
     """Milvus Lite or Milvus server vector store with dense, BM25 and hybrid search.
 
     Documents are stored with a dense vector (any LangChain ``Embeddings``, or pymilvus-model's dense
@@ -136,14 +140,24 @@ class MilvusHybridVectorStore(VectorStore):
             collection: Collection name.
             store: An open :class:`HybridStore` to use instead of ``uri`` / ``collection``.
             search_mode: Default mode of ``similarity_search``.
-            **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...).
+            **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...);
+                ``langchain_milvus.Milvus``'s ``embedding_function``, ``collection_name``,
+                ``connection_args`` and ``drop_old`` are taken too (see
+                :mod:`~milvus_model_adapters.langchain.milvus_compat`).
+
+        Raises:
+            InvalidInputError: On an option this store does not take (one of ``langchain_milvus.Milvus``'s
+                names the way to the same result here).
         """
+        embedding, options = store_arguments(embedding, store_kwargs)
+        if store is None:
+            options.setdefault("uri", uri)
+            options.setdefault("collection", collection)
+            store = HybridStore(dense=as_dense_encoder(embedding), **options)
+        elif options:
+            raise InvalidInputError(f"store= is an open store: {', '.join(sorted(options))} cannot apply to it")
         self._embedding = embedding if isinstance(embedding, Embeddings) else None
-        self.store = (
-            store
-            if store is not None
-            else HybridStore(uri, collection, dense=as_dense_encoder(embedding), **store_kwargs)
-        )
+        self.store = store
         self.search_params: SearchParams = DEFAULT_PARAMS.replace(mode=search_mode)
         """Defaults of every search (``k`` and ``mode`` included); calls override them."""
 
@@ -171,12 +185,30 @@ class MilvusHybridVectorStore(VectorStore):
             return []
         return self.store.add(items, metadatas=metadatas, ids=ids, **kwargs)
 
-    def delete(self, ids: list[str] | None = None, **kwargs: Any) -> bool | None:
-        """Delete by ids (or by ``filter=`` / ``expr=``); missing ids are ignored."""
-        if ids is not None and not ids and not kwargs:
+    def delete(
+        self, ids: list[str] | None = None, *, filter: Filter | None = None, expr: str | None = None, **kwargs: Any
+    ) -> bool | None:
+        """Delete by ids, by ``filter=`` or ``expr=``, or the ids among them that match; missing ids are ignored.
+
+        Raises:
+            InvalidInputError: On an unknown option.
+        """
+        if kwargs:
+            raise InvalidInputError(f"delete takes ids, filter and expr, not {', '.join(sorted(kwargs))}")
+        if ids is not None and not ids and not filter and not expr:
             return True
-        self.store.delete(ids, **kwargs)
+        self.store.delete(ids, filter=filter, expr=expr)
         return True
+
+    def as_self_query_retriever(
+        self, llm: BaseLanguageModel[Any], document_contents: str, metadata_field_info: Sequence[Any], **kwargs: Any
+    ) -> Any:
+        """LangChain's ``SelfQueryRetriever`` over this store: an LLM writes each question's metadata filter.
+
+        See :func:`~milvus_model_adapters.langchain.self_query.self_query_retriever` (needs the
+        ``self-query`` extra).
+        """
+        return self_query_retriever(self, llm, document_contents, metadata_field_info, **kwargs)
 
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """Documents by id; unknown ids are skipped."""

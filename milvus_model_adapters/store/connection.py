@@ -178,12 +178,21 @@ def milvus_errors(action: str, *, where: str = "") -> Iterator[None]:
 
 
 def query_all(
-    client: MilvusClient, collection: str, where: str, fields: list[str], *, action: str, batch_size: int = 1000
+    client: MilvusClient,
+    collection: str,
+    where: str,
+    fields: list[str],
+    *,
+    action: str,
+    batch_size: int = 1000,
+    limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every row of ``collection`` matching ``where``, with ``fields``, read in batches."""
+    """Every row of ``collection`` matching ``where`` (at most ``limit``), with ``fields``, read in batches."""
     _quiet_iterator_log()
     with milvus_errors(action, where=where):
-        iterator = client.query_iterator(collection, batch_size=batch_size, filter=where, output_fields=fields)
+        iterator = client.query_iterator(
+            collection, batch_size=batch_size, filter=where, output_fields=fields, limit=-1 if limit is None else limit
+        )
     try:
         while True:
             with milvus_errors(action, where=where):

@@ -18,7 +18,7 @@ from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
-from milvus_model_adapters.store.filters import Filter, combine, compile_filter, detect
+from milvus_model_adapters.store.filters import Filter, combine, compile_filter, detect, metadata_expression
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.routes.factory import sparse_route
 from milvus_model_adapters.store.search.methods import SearchMethods
@@ -238,7 +238,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         """
         if ids is None and not filter and not expr:
             raise InvalidInputError("delete needs ids or a filter; to delete everything use drop()")
-        where = combine(compile_filter(filter, self.dialect), expr)
+        where = self._where(filter, expr)
         targets = documents.check_ids(ids) if ids is not None else None
         with self._lock, milvus_errors("delete documents", where=where):
             if targets is None:
@@ -275,15 +275,34 @@ class HybridStore(BM25Upkeep, SearchMethods):
         return int(rows[0]["count(*)"])
 
     def documents(
-        self, *, filter: Filter | None = None, expr: str | None = None, with_embeddings: bool = False
+        self,
+        *,
+        filter: Filter | None = None,
+        expr: str | None = None,
+        with_embeddings: bool = False,
+        limit: int | None = None,
     ) -> Iterator[Document]:
-        """Iterate over stored documents, optionally filtered and with their dense vectors."""
+        """Iterate over stored documents, optionally filtered, at most ``limit``, with their dense vectors.
+
+        ``expr`` is a raw Milvus expression in which a bare name that is no field of the store is a
+        metadata key (``"year > 2000"``).
+        """
         fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
-        for row in self._query(combine(compile_filter(filter, self.dialect), expr), fields, "read documents"):
+        if limit is not None:
+            check_positive_int(limit, what="limit")
+        for row in self._query(self._where(filter, expr), fields, "read documents", limit=limit):
             yield documents.from_row(row)
 
-    def _query(self, where: str, fields: list[str], action: str) -> Iterator[dict[str, Any]]:
-        return query_all(self.client, self.collection, where, fields, action=action)
+    def ids(self, *, filter: Filter | None = None, expr: str | None = None) -> list[str]:
+        """The ids of the stored documents that ``filter`` and ``expr`` select (every id without them)."""
+        return [row[schema.ID] for row in self._query(self._where(filter, expr), [schema.ID], "read ids")]
+
+    def _where(self, filter: Filter | None, expr: str | None) -> str:
+        """The expression of a filter and a raw expression (bare names in it are metadata keys)."""
+        return combine(compile_filter(filter, self.dialect), metadata_expression(expr) if expr else None)
+
+    def _query(self, where: str, fields: list[str], action: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        return query_all(self.client, self.collection, where, fields, action=action, limit=limit)
 
     def __repr__(self) -> str:
         return (

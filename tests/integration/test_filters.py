@@ -79,6 +79,7 @@ leaves = st.one_of(
     st.builds(lambda op, v: {"p.q": {op: v}}, st.sampled_from(["$eq", "$ne", "$gt", "$in"]), st.integers(0, 2)).map(
         lambda f: {"p.q": {"$in": [f["p.q"]["$in"]]}} if "$in" in f["p.q"] else f
     ),
+    st.builds(lambda v: {"s": {"$like": v}}, st.sampled_from(["a%", "%b", "_", "%", "a_b", "%q%", "A%", "é"])),
     st.builds(lambda v: {"tags": {"$contains": v}}, st.sampled_from(["x", "y", "z"])),
     st.builds(
         lambda op, v: {"tags": {op: v}},

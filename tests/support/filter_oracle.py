@@ -7,6 +7,7 @@ with null) included.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,6 +71,9 @@ def _field(value: Any, op: str, arg: Any) -> bool:
         return not any(equal(value, a) for a in arg)
     if op == "$exists":
         return (value is not MISSING) == arg
+    if op == "$like":
+        pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in arg)
+        return isinstance(value, str) and re.fullmatch(pattern, value, re.S) is not None
     items = value if isinstance(value, list) else []
     if op == "$contains":
         return any(equal(i, arg) for i in items)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from milvus_model_adapters.store.filters.dialect import LITE_2_5, LITE_3, SERVER, Dialect, detect
 from milvus_model_adapters.store.filters.emit import emit
 from milvus_model_adapters.store.filters.parse import Filter, Node, parse
+from milvus_model_adapters.store.filters.raw import metadata_expression
 
 
 def compile_filter(flt: Filter | None, dialect: Dialect | None = None) -> str:
@@ -48,5 +49,6 @@ __all__ = [
     "compile_filter",
     "detect",
     "emit",
+    "metadata_expression",
     "parse",
 ]

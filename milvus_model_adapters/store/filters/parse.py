@@ -6,6 +6,8 @@ r"""A small metadata filter language over the JSON ``metadata`` field, in the st
 * ``{"tags": {"$contains": "x"}}``, ``{"tags": {"$contains_any": ["x", "y"]}}`` and
   ``$contains_all`` - on metadata lists;
 * ``{"author": {"$exists": True}}`` - presence of a key (with a non-null value);
+* ``{"title": {"$like": "Star%"}}`` - a string matching a pattern: ``%`` any run of characters, ``_`` any
+  one character, case-sensitive (Milvus's ``like``, which has no escape: ``%`` and ``_`` are always wildcards);
 * ``{"$and": [f, g]}``, ``{"$or": [f, g]}``, ``{"$not": f}`` - logic; several keys in one
   dictionary are joined with ``and``;
 * nested keys with dots: ``{"page.number": 3}`` is ``metadata["page"]["number"] == 3``.
@@ -43,13 +45,13 @@ INT_RANGE = (-(2**63) + 1, 2**63 - 1)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _COMPARISONS = {"$eq": "==", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 _CONTAINS = {"$contains": "json_contains", "$contains_any": "json_contains_any", "$contains_all": "json_contains_all"}
-OPERATORS = frozenset({*_COMPARISONS, *_CONTAINS, "$in", "$nin", "$exists", "$and", "$or", "$not"})
+OPERATORS = frozenset({*_COMPARISONS, *_CONTAINS, "$in", "$nin", "$exists", "$like", "$and", "$or", "$not"})
 """Every operator the language knows."""
 
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    """``key op value``, op one of ``== != > >= < <=``."""
+    """``key op value``, op one of ``== != > >= < <=`` or ``like`` (a string pattern)."""
 
     key: str
     op: str
@@ -182,6 +184,10 @@ def _field(key: str, condition: Any) -> list[Node]:
             nodes.append(Contains(key, _CONTAINS[op], (scalar(value),)))
         elif op in _CONTAINS:
             nodes.append(Contains(key, _CONTAINS[op], _values(op, value, allow_empty=True)))
+        elif op == "$like":
+            if not isinstance(value, str) or not value:
+                raise FilterError(f"$like takes a non-empty string pattern, got {_shown(value)}")
+            nodes.append(Compare(key, "like", scalar(value)))
         elif op == "$exists":
             if not isinstance(value, bool):
                 raise FilterError(f"$exists takes true or false, got {_shown(value)}")

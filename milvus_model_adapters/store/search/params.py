@@ -25,7 +25,7 @@ from typing import Any, Literal, TypedDict, Unpack
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reranker
-from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, parse
+from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.types import MODES, SearchMode
 
@@ -75,7 +75,9 @@ class SearchParams:
         ranker: The fusion of hybrid search, an :class:`RRF` or :class:`Weighted` (``"rrf"`` and
             ``"weighted"`` are accepted and converted).
         filter: Metadata filter (see :mod:`milvus_model_adapters.store.filters.parse`), kept as a copy.
-        expr: Raw Milvus boolean expression, joined to ``filter`` with ``and``.
+        expr: Raw Milvus boolean expression, joined to ``filter`` with ``and``; a bare name that is no
+            field of the store is a metadata key (``"year > 2000"`` is ``metadata["year"] > 2000``, see
+            :mod:`~milvus_model_adapters.store.filters.raw`).
         reranker: Reranks the best candidates (any core reranker or pymilvus-model rerank function).
         rerank_k: How many of the best candidates the reranker reorders (default: the fetch size);
             candidates below them keep their order after the reranked ones.
@@ -121,8 +123,10 @@ class SearchParams:
             # express (a negation on Milvus Lite 2.5) is refused by where() at search time.
             object.__setattr__(self, "_filter_node", parse(self.filter))
             object.__setattr__(self, "filter", copy.deepcopy(dict(self.filter)))
-        if self.expr is not None and not isinstance(self.expr, str):
-            raise InvalidTypeError(f"expr must be a string, got {type(self.expr).__name__}")
+        if self.expr is not None:
+            if not isinstance(self.expr, str):
+                raise InvalidTypeError(f"expr must be a string, got {type(self.expr).__name__}")
+            object.__setattr__(self, "expr", metadata_expression(self.expr))
         if self.reranker is not None:
             object.__setattr__(self, "reranker", as_reranker(self.reranker))
 
