@@ -18,8 +18,7 @@ from milvus_model_adapters.errors import FilterError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseLanguageModel
-
-    from milvus_model_adapters.langchain.vectorstore import MilvusHybridVectorStore
+    from langchain_core.vectorstores import VectorStore
 
 _COMPARATORS = {
     Comparator.EQ: "$eq",
@@ -85,7 +84,7 @@ class MilvusHybridTranslator(Visitor):
 
 
 def self_query_retriever(
-    vector_store: MilvusHybridVectorStore,
+    vector_store: VectorStore,
     llm: BaseLanguageModel[Any],
     document_contents: str,
     metadata_field_info: Sequence[Any],
@@ -94,7 +93,7 @@ def self_query_retriever(
     """A ``SelfQueryRetriever`` over ``vector_store`` with :class:`MilvusHybridTranslator`.
 
     Args:
-        vector_store: The store.
+        vector_store: A :class:`~milvus_model_adapters.langchain.MilvusHybridVectorStore`.
         llm: The model that writes the structured query.
         document_contents: What the documents' texts hold, for the LLM.
         metadata_field_info: LangChain ``AttributeInfo`` (or dicts) describing the metadata keys.
