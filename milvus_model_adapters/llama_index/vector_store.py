@@ -217,7 +217,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
 
     # ------------------------------------------------------------------ reads
     def get_nodes(self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None) -> list[BaseNode]:
-        """Nodes by id (in the order given), by filter, or the ids that match the filter.
+        """Nodes by id (in the order given), by filter, or the ids that match the filter, with their embeddings.
 
         Raises:
             InvalidInputError: If neither ids nor filters are given.
@@ -226,10 +226,10 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         if node_ids is None and where is None:
             raise InvalidInputError("get_nodes needs node_ids or filters")
         if where is None and node_ids is not None:
-            found = self._store.get(node_ids)
+            found = self._store.get(node_ids, with_embeddings=True)
         else:
             ids = documents.ids_expression(node_ids) if node_ids is not None else None
-            found = list(self._store.documents(filter=where, expr=ids))
+            found = list(self._store.documents(filter=where, expr=ids, with_embeddings=True))
         return [document_to_node(d) for d in found]
 
     async def aget_nodes(

@@ -257,15 +257,14 @@ class HybridStore(BM25Upkeep, SearchMethods):
         return self.delete(expr=f"{schema.ID} != ''")
 
     # ------------------------------------------------------------------ reads
-    def get(self, ids: Sequence[str]) -> list[Document]:
-        """Documents by id, in the order given; unknown ids are skipped."""
+    def get(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Document]:
+        """Documents by id, in the order given, with their dense vectors if asked; unknown ids are skipped."""
         keys = documents.check_ids(ids)
         if not keys:
             return []
+        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
         with milvus_errors("get documents"):
-            rows = {
-                r[schema.ID]: r for r in self.client.get(self.collection, ids=keys, output_fields=schema.OUTPUT_FIELDS)
-            }
+            rows = {r[schema.ID]: r for r in self.client.get(self.collection, ids=keys, output_fields=fields)}
         return [documents.from_row(rows[k]) for k in keys if k in rows]
 
     def count(self) -> int:

@@ -19,7 +19,7 @@ from llama_index.core.vector_stores.types import (  # noqa: E402
 )
 
 from milvus_model_adapters.encoders.dense import DenseEncoder  # noqa: E402
-from milvus_model_adapters.errors import FilterError, InvalidInputError, InvalidTypeError, NotFittedError  # noqa: E402
+from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError  # noqa: E402
 from milvus_model_adapters.llama_index import (  # noqa: E402
     MilvusHybridRetriever,
     MilvusModelEmbedding,
@@ -164,8 +164,8 @@ def test_filter_translation() -> None:
     )
     assert to_filter(f) == {"$and": [{"a": {"$eq": 1}}, {"$or": [{"b": {"$in": ["x"]}}, {"t": {"$contains": "y"}}]}]}
     assert to_filter(None) is None
-    with pytest.raises(FilterError, match="unsupported filter operator 'text_match'"):
-        to_filter(MetadataFilters(filters=[MetadataFilter(key="a", value="x", operator=FilterOperator.TEXT_MATCH)]))
+    match = MetadataFilters(filters=[MetadataFilter(key="a", value="x", operator=FilterOperator.TEXT_MATCH)])
+    assert to_filter(match) == {"a": {"$like": "%x%"}}
 
 
 def test_contains_filters_on_real_milvus(filled_store: HybridStore) -> None:
@@ -229,9 +229,10 @@ def test_cross_framework_same_ids_and_scores(store: HybridStore) -> None:
     # Written through LlamaIndex, read through LangChain.
     add_nodes(store, [TextNode(text=t, id_=f"li{i}", metadata={"n": i}) for i, t in enumerate(CORPUS[6:])])
     query = "database for vectors"
-    li = [(n.node.node_id, n.score) for n in MilvusHybridRetriever(store, k=12).retrieve(query)]
-    lc = [(d.id, d.metadata["score"]) for d in LCRetriever(store=store, k=12).invoke(query)]
-    assert li == lc
+    for ranker in ("rrf", "weighted"):  # each framework's default is its peers' (RRF here, weighted there)
+        li = [(n.node.node_id, n.score) for n in MilvusHybridRetriever(store, k=12, ranker=ranker).retrieve(query)]
+        lc = [(d.id, d.metadata["score"]) for d in LCRetriever(store=store, k=12, ranker=ranker).invoke(query)]
+        assert li == lc
     assert {i for i, _ in li} == {f"lc{i}" for i in range(6)} | {f"li{i}" for i in range(6)}
 
 

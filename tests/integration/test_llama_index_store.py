@@ -242,6 +242,8 @@ FILTERS = [
     _leaf("tags", FilterOperator.CONTAINS, "z"),
     _leaf("tags", FilterOperator.ANY, ["y", "z"]),
     _leaf("tags", FilterOperator.ALL, ["x", "z"]),
+    _leaf("topic", FilterOperator.TEXT_MATCH, "th"),
+    _leaf("author", FilterOperator.TEXT_MATCH, "a1"),
 ]
 
 
@@ -278,8 +280,11 @@ def test_filters_match_llama_index_evaluation(vector_store: MilvusHybridVectorSt
         assert {n.node_id for n in vector_store.get_nodes(filters=filters)} == expected, filters
         query = VectorStoreQuery(query_embedding=embedding, similarity_top_k=20, filters=filters)
         assert set(vector_store.query(query).ids or []) == expected, filters
-    with pytest.raises(FilterError, match="is_empty"):
-        vector_store.get_nodes(filters=MetadataFilters(filters=[_leaf("author", FilterOperator.IS_EMPTY, None)]))
+    for refused in (FilterOperator.IS_EMPTY, FilterOperator.TEXT_MATCH_INSENSITIVE):
+        with pytest.raises(FilterError, match=f"{refused.value}' cannot run here"):
+            vector_store.get_nodes(filters=MetadataFilters(filters=[_leaf("author", refused, "a")]))
+    with pytest.raises(FilterError, match="without % or _"):
+        vector_store.get_nodes(filters=MetadataFilters(filters=[_leaf("author", FilterOperator.TEXT_MATCH, "a_")]))
 
 
 def test_doc_ids_and_node_ids_restrict_a_query(vector_store: MilvusHybridVectorStore) -> None:
@@ -290,6 +295,15 @@ def test_doc_ids_and_node_ids_restrict_a_query(vector_store: MilvusHybridVectorS
         assert by_doc and set(by_doc) <= {"node0", "node1", "node2", "node3"}
         by_node = vector_store.query(VectorStoreQuery(node_ids=["node1", "node5"], mode=mode, **base)).ids or []
         assert by_node and set(by_node) <= {"node1", "node5"}
+
+
+def test_get_nodes_returns_the_stored_embeddings(vector_store: MilvusHybridVectorStore) -> None:
+    stored = {d.id: d.embedding for d in vector_store.store.documents(with_embeddings=True)}
+    by_id = vector_store.get_nodes(["node3", "node1"])
+    db = MetadataFilters(filters=[_leaf("topic", FilterOperator.EQ, "db")])
+    for node in [*by_id, *vector_store.get_nodes(filters=db), *vector_store.get_nodes(["node2"], filters=db)]:
+        assert node.embedding is not None
+        np.testing.assert_allclose(node.embedding, stored[node.node_id], atol=1e-6)
 
 
 def test_get_delete_and_clear(vector_store: MilvusHybridVectorStore) -> None:

@@ -254,12 +254,19 @@ def test_vectors_computed_elsewhere_are_stored_as_given(tmp_path: Path) -> None:
         with pytest.raises(InvalidInputError, match="NaN or infinity"):
             store.add(["a kettle"], embeddings=[[float("nan"), 0.0]])
         assert store.count() == 0  # nothing of a refused call is written
+        with pytest.raises(InvalidInputError, match=r"texts\[0\] and texts\[2\]"):  # one id, two vectors
+            store.add(
+                ["a kettle", "a boiler", "a kettle"],
+                ids=["k", "b", "k"],
+                embeddings=[[0.6, 0.8], [0.0, 1.0], [0.8, 0.6]],
+            )
+        assert store.count() == 0
         store.add(
-            ["a kettle", "a boiler", "a kettle"], ids=["k", "b", "k"], embeddings=[[0.6, 0.8], [0.0, 1.0], [0.8, 0.6]]
+            ["a kettle", "a boiler", "a kettle"], ids=["k", "b", "k"], embeddings=[[0.8, 0.6], [0.0, 1.0], [0.8, 0.6]]
         )
         stored = {d.id: d.embedding for d in store.documents(with_embeddings=True)}
         assert stored.keys() == {"k", "b"}
-        assert stored["k"] == pytest.approx([0.8, 0.6]) and stored["b"] == pytest.approx([0.0, 1.0])  # the last "k"
+        assert stored["k"] == pytest.approx([0.8, 0.6]) and stored["b"] == pytest.approx([0.0, 1.0])
         assert store.search("kettle", 1, mode="dense")[0].id == "k"  # _Fixed's query [1, 0] is nearest to [0.8, 0.6]
         assert all(d.embedding is None for d in store.documents())
 
