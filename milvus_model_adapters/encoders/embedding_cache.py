@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from milvus_model_adapters.errors import InvalidInputError
 
 Vectors = npt.NDArray[np.float32]
 _READ_CHUNK = 500
+_SETUP_SECONDS = 60.0
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
 
 
@@ -128,8 +130,7 @@ class EmbeddingCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 connection = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(_SCHEMA)
+                _set_up(connection)
             except (OSError, sqlite3.Error) as exc:
                 raise InvalidInputError(
                     f"cannot use the embedding cache {self.path} ({exc}); set MMA_CACHE_DIR to a writable "
@@ -147,6 +148,24 @@ class EmbeddingCache:
 
     def __repr__(self) -> str:
         return f"EmbeddingCache({str(self.path)!r}, dim={self.dim})"
+
+
+def _set_up(connection: sqlite3.Connection) -> None:
+    """Write-ahead logging and the table, waiting while another process sets up the same new file.
+
+    Switching to write-ahead logging takes the file alone and does not wait for SQLite's busy timeout:
+    two processes that open a new cache at once would otherwise see "database is locked".
+    """
+    deadline = time.monotonic() + _SETUP_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _key(method: str, text: str) -> bytes:

@@ -29,6 +29,9 @@ from milvus_model_adapters.store.upkeep import BM25Upkeep
 from milvus_model_adapters.text.analyzer import TextAnalyzer
 
 SparseSource = Literal["bm25", "builtin"]
+DEFAULT_DENSE_INDEX: dict[str, Any] = {"index_type": "FLAT", "metric_type": "IP"}
+"""Exact dense search on every engine. ``AUTOINDEX`` is not: Milvus Lite 3 builds it as HNSW with faiss (its
+top 10 agreed with exact search on 44% of hits at 20,000 rows), Milvus Lite 2.5 as FLAT."""
 
 
 class HybridStore(BM25Upkeep, SearchMethods):
@@ -79,8 +82,10 @@ class HybridStore(BM25Upkeep, SearchMethods):
             b: BM25 ``b`` for a new collection.
             token: Server credentials (``"user:password"`` or an API key).
             db_name: Server database name.
-            dense_index: Index parameters for the dense field; ``AUTOINDEX`` with inner product by
-                default (Milvus Lite 2.5 serves it as ``FLAT``).
+            dense_index: Index parameters for the dense field (a new collection's); :data:`DEFAULT_DENSE_INDEX`,
+                exact search, by default. Approximate indexes are a choice: ``{"index_type": "HNSW",
+                "metric_type": "IP", "params": {"M": 16, "efConstruction": 200}}`` on Milvus Lite 3 and
+                servers, ``IVF_FLAT`` on Lite 2.5 too.
             drop_existing: Delete an existing collection of this name, and its data, first.
             client: An existing ``MilvusClient`` to use instead of opening one.
             builtin_analyzer_params: Milvus analyzer parameters for ``sparse="builtin"``.
@@ -107,7 +112,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         self._owns_client = client is None
         self.client = client if client is not None else connect(self.uri, token=token, db_name=db_name)
         self.dense = as_dense_encoder(dense)
-        self._dense_index = dict(dense_index or {"index_type": "AUTOINDEX", "metric_type": "IP"})
+        self._dense_index = dict(dense_index or DEFAULT_DENSE_INDEX)
         self.dialect = detect(self.client, local=self.is_local)
         """The filter dialect of the engine (Milvus Lite 2.5, Milvus Lite 3 or a server)."""
         self.sparse.attach(self.client, collection, local=self.is_local)

@@ -347,3 +347,29 @@ def test_mmr_search_diversifies_the_candidates_by_their_stored_vectors(store: Hy
         np.testing.assert_allclose(hit.embedding, stored[hit.id], atol=1e-6)
     with pytest.raises(InvalidInputError, match="lambda_mult in"):
         store.mmr_search("x", 2, lambda_mult=1.5)
+
+
+class _Random:
+    """Random unit vectors, 32 dimensions: a distinct one per text (queries are given as vectors)."""
+
+    dim = 32
+
+    def encode_documents(self, texts: list[str]) -> np.ndarray:
+        rng = np.random.default_rng(abs(hash(tuple(texts))) % 2**32)
+        vectors = rng.standard_normal((len(texts), self.dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    encode_queries = encode_documents
+
+
+def test_the_default_dense_search_is_exact(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with HybridStore(str(tmp_path / "exact.db"), dense=DenseEncoder(_Random())) as store:
+        # The engine's own word: FLAT, where AUTOINDEX would be HNSW on Milvus Lite 3 (faiss is installed with it).
+        assert store.client.describe_index(store.collection, "dense")["index_type"] == "FLAT"
+        ids = store.add([f"row {i}" for i in range(len(vectors))], embeddings=vectors.tolist(), batch_size=1000)
+        for query in rng.standard_normal((10, 32)).astype(np.float32):
+            exact = [ids[i] for i in np.argsort(-(vectors @ query), kind="stable")[:10]]
+            assert [h.id for h in store.search_by_vector(query.tolist(), 10)] == exact

@@ -18,9 +18,11 @@ class Dialect:
     """``key in [...]`` works on JSON keys."""
     negation: bool
     """``not (...)`` and ``exists`` work (else ``!=`` and ``not in`` must carry every negation)."""
+    full_like: bool = True
+    """``like`` takes any pattern (Milvus Lite 2.5 mis-reads ``_``, and ``%`` alone matches nothing there)."""
 
 
-LITE_2_5 = Dialect("Milvus Lite 2.5", native_in=True, negation=False)
+LITE_2_5 = Dialect("Milvus Lite 2.5", native_in=True, negation=False, full_like=False)
 LITE_3 = Dialect("Milvus Lite 3", native_in=False, negation=True)
 SERVER = Dialect("a Milvus server", native_in=True, negation=True)
 

@@ -37,6 +37,12 @@ def emit(node: Node, dialect: Dialect) -> str:
         return "(" + f" {node.op} ".join(emit(c, dialect) for c in node.children) + ")"
     path = field_path(node.child.key if isinstance(node, Not) else node.key)
     if isinstance(node, Compare):
+        if node.op == "like" and not dialect.full_like and ("_" in str(node.value) or not str(node.value).strip("%")):
+            raise FilterError(
+                f"{dialect.name} cannot evaluate the $like pattern {node.value!r}: it mis-reads '_' ('a_' matches "
+                "'a%b') and '%' alone matches nothing there. Use patterns of text and '%' on it; Milvus Lite 3 and "
+                "Milvus servers take any pattern."
+            )
         expr = f"{path} {node.op} {literal(node.value)}"
         return _or_missing(path, expr, dialect) if node.op == "!=" else expr
     if isinstance(node, Member):

@@ -7,7 +7,8 @@ r"""A small metadata filter language over the JSON ``metadata`` field, in the st
   ``$contains_all`` - on metadata lists;
 * ``{"author": {"$exists": True}}`` - presence of a key (with a non-null value);
 * ``{"title": {"$like": "Star%"}}`` - a string matching a pattern: ``%`` any run of characters, ``_`` any
-  one character, case-sensitive (Milvus's ``like``, which has no escape: ``%`` and ``_`` are always wildcards);
+  one character, case-sensitive (Milvus's ``like``, which has no escape: ``%`` and ``_`` are always wildcards;
+  Milvus Lite 2.5 takes no ``_`` and no pattern of ``%`` alone);
 * ``{"$and": [f, g]}``, ``{"$or": [f, g]}``, ``{"$not": f}`` - logic; several keys in one
   dictionary are joined with ``and``;
 * nested keys with dots: ``{"page.number": 3}`` is ``metadata["page"]["number"] == 3``.
