@@ -12,6 +12,8 @@ import pytest
 
 from tests.support.datasets import dataset
 
+pytestmark = pytest.mark.docs_code  # CI runs these on one stack (.ci/run)
+
 COOKBOOK = Path(__file__).resolve().parents[2] / "cookbook"
 
 

@@ -13,6 +13,8 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("llama_index.core")
 
+pytestmark = pytest.mark.docs_code  # CI runs these on one stack (.ci/run)
+
 CLASSES = {
     "langchain": [
         "MilvusHybridVectorStore",

@@ -1,4 +1,5 @@
-"""The frameworks' own machinery over this package's stores, on a Milvus Lite file and a served engine.
+"""The frameworks' own machinery over this package's stores, on a Milvus Lite file and a served engine
+(the ``store`` fixture).
 
 LangChain: the indexing API with a record manager (incremental and full cleanup, sync and async) and
 ``ParentDocumentRetriever``. LlamaIndex: ``IngestionPipeline`` with a docstore (upserts),
@@ -9,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,21 +17,7 @@ import pytest
 pytest.importorskip("langchain_core")
 pytest.importorskip("llama_index.core")
 
-from milvus_model_adapters.encoders.dense import DenseEncoder  # noqa: E402
 from milvus_model_adapters.store import HybridStore  # noqa: E402
-
-
-@pytest.fixture(params=["lite", pytest.param("server", marks=pytest.mark.network)])
-def hybrid(request: pytest.FixtureRequest, tmp_path: Path, dense_encoder: DenseEncoder) -> Iterator[HybridStore]:
-    if request.param == "lite":
-        store = HybridStore(str(tmp_path / "machinery.db"), dense=dense_encoder)
-    else:
-        name = "t_" + uuid.uuid4().hex[:12]
-        store = HybridStore(request.getfixturevalue("server_uri"), name, dense=dense_encoder, drop_existing=True)
-    yield store
-    if not store.is_local:
-        store.drop()
-    store.close()
 
 
 # ---------------------------------------------------------------------- LangChain
@@ -43,12 +27,12 @@ def _lc_docs(*pairs: tuple[str, str]) -> list[Any]:
     return [Document(page_content=text, metadata={"source": source}) for text, source in pairs]
 
 
-def test_langchain_indexing_api_incremental_and_full(hybrid: HybridStore) -> None:
+def test_langchain_indexing_api_incremental_and_full(store: HybridStore) -> None:
     from langchain_core.indexing import InMemoryRecordManager, index
 
     from milvus_model_adapters.langchain import MilvusHybridVectorStore
 
-    vector_store = MilvusHybridVectorStore(store=hybrid)
+    vector_store = MilvusHybridVectorStore(store=store)
     manager = InMemoryRecordManager(namespace="songs")
     manager.create_schema()
     first = _lc_docs(("Kettles need descaling.", "a.md"), ("Dough rises with yeast.", "b.md"))
@@ -59,27 +43,25 @@ def test_langchain_indexing_api_incremental_and_full(hybrid: HybridStore) -> Non
         "num_deleted": 0,
     }
     again = index(first, manager, vector_store, cleanup="incremental", source_id_key="source", key_encoder="sha256")
-    assert again["num_skipped"] == 2 and again["num_added"] == 0 and hybrid.count() == 2
+    assert again["num_skipped"] == 2 and again["num_added"] == 0 and store.count() == 2
     changed = _lc_docs(("Kettles need descaling every month.", "a.md"))
     result = index(changed, manager, vector_store, cleanup="incremental", source_id_key="source", key_encoder="sha256")
     assert (result["num_added"], result["num_deleted"]) == (1, 1)
-    assert sorted(d.text for d in hybrid.documents()) == [
+    assert sorted(d.text for d in store.documents()) == [
         "Dough rises with yeast.",
         "Kettles need descaling every month.",
     ]
     result = index(changed, manager, vector_store, cleanup="full", source_id_key="source", key_encoder="sha256")
-    assert result["num_deleted"] == 1 and [d.text for d in hybrid.documents()] == [
-        "Kettles need descaling every month."
-    ]
-    assert hybrid.bm25_stats()["corpus_size"] == 1
+    assert result["num_deleted"] == 1 and [d.text for d in store.documents()] == ["Kettles need descaling every month."]
+    assert store.bm25_stats()["corpus_size"] == 1
 
 
-def test_langchain_indexing_api_async(hybrid: HybridStore) -> None:
+def test_langchain_indexing_api_async(store: HybridStore) -> None:
     from langchain_core.indexing import InMemoryRecordManager, aindex
 
     from milvus_model_adapters.langchain import MilvusHybridVectorStore
 
-    vector_store = MilvusHybridVectorStore(store=hybrid)
+    vector_store = MilvusHybridVectorStore(store=store)
     manager = InMemoryRecordManager(namespace="async")
 
     async def run() -> tuple[dict[str, int], dict[str, int]]:
@@ -95,10 +77,10 @@ def test_langchain_indexing_api_async(hybrid: HybridStore) -> None:
 
     first, second = asyncio.run(run())
     assert first["num_added"] == 2 and second["num_deleted"] == 1
-    assert [d.text for d in hybrid.documents()] == ["Boilers need a yearly service."]
+    assert [d.text for d in store.documents()] == ["Boilers need a yearly service."]
 
 
-def test_parent_document_retriever(hybrid: HybridStore) -> None:
+def test_parent_document_retriever(store: HybridStore) -> None:
     from langchain_classic.retrievers import ParentDocumentRetriever
     from langchain_classic.storage import InMemoryStore
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -106,7 +88,7 @@ def test_parent_document_retriever(hybrid: HybridStore) -> None:
     from milvus_model_adapters.langchain import MilvusHybridVectorStore
 
     retriever = ParentDocumentRetriever(
-        vectorstore=MilvusHybridVectorStore(store=hybrid),
+        vectorstore=MilvusHybridVectorStore(store=store),
         docstore=InMemoryStore(),
         child_splitter=RecursiveCharacterTextSplitter(chunk_size=60, chunk_overlap=0),
     )
@@ -115,13 +97,13 @@ def test_parent_document_retriever(hybrid: HybridStore) -> None:
         "Rinse twice before boiling water for tea again. The E4 error means the kettle needs descaling."
     )
     retriever.add_documents(_lc_docs((long_text, "kettle.md"), ("Dough rises when the yeast is alive.", "bread.md")))
-    assert hybrid.count() >= 3  # the children are in the store, the parents in the docstore
+    assert store.count() >= 3  # the children are in the store, the parents in the docstore
     found = retriever.invoke("what does the E4 error mean?")
     assert found[0].page_content == long_text and found[0].metadata["source"] == "kettle.md"
 
 
 # ---------------------------------------------------------------------- LlamaIndex
-def test_llama_index_ingestion_pipeline_with_a_docstore_upserts(hybrid: HybridStore) -> None:
+def test_llama_index_ingestion_pipeline_with_a_docstore_upserts(store: HybridStore) -> None:
     from llama_index.core import Document
     from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
     from llama_index.core.node_parser import SentenceSplitter
@@ -129,7 +111,7 @@ def test_llama_index_ingestion_pipeline_with_a_docstore_upserts(hybrid: HybridSt
 
     from milvus_model_adapters.llama_index import MilvusHybridVectorStore
 
-    vector_store = MilvusHybridVectorStore(hybrid)
+    vector_store = MilvusHybridVectorStore(store)
     pipeline = IngestionPipeline(
         transformations=[SentenceSplitter(chunk_size=64, chunk_overlap=0), vector_store.embed_model],
         vector_store=vector_store,
@@ -141,17 +123,17 @@ def test_llama_index_ingestion_pipeline_with_a_docstore_upserts(hybrid: HybridSt
     assert pipeline.run(documents=docs) == []  # unchanged documents are skipped
     changed = [Document(text="Kettles need descaling every month.", id_="kettle")]
     assert len(pipeline.run(documents=changed)) == 1
-    texts = sorted(d.text for d in hybrid.documents())
+    texts = sorted(d.text for d in store.documents())
     assert texts == ["Dough rises.", "Kettles need descaling every month."]  # the old kettle node is gone
-    assert hybrid.bm25_stats()["corpus_size"] == 2
+    assert store.bm25_stats()["corpus_size"] == 2
 
 
-def test_llama_index_refresh_ref_docs(hybrid: HybridStore) -> None:
+def test_llama_index_refresh_ref_docs(store: HybridStore) -> None:
     from llama_index.core import Document, StorageContext, VectorStoreIndex
 
     from milvus_model_adapters.llama_index import MilvusHybridVectorStore
 
-    vector_store = MilvusHybridVectorStore(hybrid)
+    vector_store = MilvusHybridVectorStore(store)
     docs = [Document(text="Kettles need descaling.", id_="kettle"), Document(text="Dough rises.", id_="bread")]
     index = VectorStoreIndex.from_documents(
         docs,
@@ -162,10 +144,10 @@ def test_llama_index_refresh_ref_docs(hybrid: HybridStore) -> None:
         [Document(text="Kettles need descaling every month.", id_="kettle"), Document(text="Dough rises.", id_="bread")]
     )
     assert refreshed == [True, False]
-    assert sorted(d.text for d in hybrid.documents()) == ["Dough rises.", "Kettles need descaling every month."]
+    assert sorted(d.text for d in store.documents()) == ["Dough rises.", "Kettles need descaling every month."]
 
 
-def test_llama_index_auto_retriever_with_a_fixed_query_spec(hybrid: HybridStore) -> None:
+def test_llama_index_auto_retriever_with_a_fixed_query_spec(store: HybridStore) -> None:
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.core.base.llms.types import CompletionResponse, CompletionResponseGen, LLMMetadata
     from llama_index.core.llms import CustomLLM
@@ -193,7 +175,7 @@ def test_llama_index_auto_retriever_with_a_fixed_query_spec(hybrid: HybridStore)
         def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
             yield self.complete(prompt)
 
-    vector_store = MilvusHybridVectorStore(hybrid)
+    vector_store = MilvusHybridVectorStore(store)
     nodes = [
         TextNode(text="Through the Night", id_="n1", metadata={"singer": "IU"}),
         TextNode(text="Night Changes", id_="n2", metadata={"singer": "One Direction"}),

@@ -18,6 +18,8 @@ import pytest
 
 from tests.support.datasets import DATASETS
 
+pytestmark = pytest.mark.docs_readme  # CI runs these on one stack (.ci/run)
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 _BLOCK = re.compile(r"(?:<!-- ci: (?P<ci>[^>]*) -->\n)?```(?P<lang>\w+)\n(?P<code>.*?)```", re.S)
 
