@@ -67,8 +67,9 @@ def store_arguments(embedding: Any, options: dict[str, Any]) -> tuple[Any, dict[
             raise InvalidInputError("give embedding or embedding_function, not both")
         embedding = out.pop("embedding_function")
     out.update(_connection(out.pop("connection_args", None), out))
-    for name in sorted(set(out) & NOT_OFFERED.keys()):
-        raise InvalidInputError(f"MilvusHybridVectorStore has no option {name!r}: {NOT_OFFERED[name]}")
+    refused = sorted(set(out) & NOT_OFFERED.keys())
+    if refused:
+        raise InvalidInputError(f"MilvusHybridVectorStore has no option {refused[0]!r}: {NOT_OFFERED[refused[0]]}")
     known = set(inspect.signature(HybridStore.__init__).parameters) - {"self"}
     unknown = sorted(set(out) - known)
     if unknown:
