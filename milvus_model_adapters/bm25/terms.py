@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.text.analyzer import SEPARATOR, Analyzer, TextAnalyzer
@@ -51,20 +50,15 @@ class AnalyzedBatch:
     def pairs(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Distinct (text, term) pairs of known terms, sorted, with their counts: ``(rows, cols, tf)``."""
         if self._pairs is None:
-            n = len(self.lengths)
-            ids, per_text = self.ids, self.lengths
+            # One key per token, (text, term), in order; counting equal keys gives the term frequencies.
+            doc = np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
+            ids = self.ids.astype(np.int64)
             known = ids >= 0
             if not known.all():
-                doc = np.repeat(np.arange(n, dtype=np.int64), per_text)
-                ids, per_text = ids[known], np.bincount(doc[known], minlength=n)
+                doc, ids = doc[known], ids[known]
             width = int(ids.max()) + 1 if len(ids) else 1
-            indptr = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(per_text, out=indptr[1:])
-            # A CSR matrix with one entry per token; summing duplicates counts term frequencies.
-            counts = sp.csr_array((np.ones(len(ids), dtype=np.int32), ids.astype(np.int64), indptr), shape=(n, width))
-            counts.sum_duplicates()
-            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(counts.indptr))
-            self._pairs = (rows, counts.indices.astype(np.int64), counts.data.astype(np.int64))
+            keys, tf = np.unique(doc * width + ids, return_counts=True)
+            self._pairs = (keys // width, keys % width, tf.astype(np.int64))
         return self._pairs
 
 

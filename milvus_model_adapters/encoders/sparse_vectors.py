@@ -19,15 +19,28 @@ SparseVector: TypeAlias = dict[int, float]
 """A sparse vector as Milvus takes it: term index -> weight."""
 
 
-def _csr_to_dicts(matrix: Any) -> list[SparseVector]:
-    csr = sp.csr_array(matrix)
-    csr.sum_duplicates()
-    indptr, indices, data = csr.indptr, csr.indices, csr.data.astype(np.float64)
+def csr_rows(indptr: Any, indices: Any, data: Any) -> list[SparseVector]:
+    """One dictionary per row of a CSR matrix's arrays; entries of one row sharing an index are added.
+
+    The arrays need not be canonical (indices unsorted or repeated within a row, as after mapping
+    indices through a hash): no SciPy matrix is built, which matters for the one-row batches of queries.
+    """
+    keys, values, bounds = indices.tolist(), np.asarray(data).astype(np.float64).tolist(), indptr.tolist()
     rows: list[SparseVector] = []
-    for i in range(csr.shape[0]):
-        start, end = int(indptr[i]), int(indptr[i + 1])
-        rows.append(dict(zip(indices[start:end].tolist(), data[start:end].tolist(), strict=True)))
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        row = dict(zip(keys[start:end], values[start:end], strict=True))
+        if len(row) < end - start:  # a repeated index: add its entries in the data's own precision
+            unique, where = np.unique(indices[start:end], return_inverse=True)
+            summed = np.zeros(len(unique), dtype=np.asarray(data).dtype)
+            np.add.at(summed, where, data[start:end])
+            row = dict(zip(unique.tolist(), summed.astype(np.float64).tolist(), strict=True))
+        rows.append(row)
     return rows
+
+
+def _csr_to_dicts(matrix: Any) -> list[SparseVector]:
+    csr = matrix if isinstance(matrix, sp.csr_array | sp.csr_matrix) else sp.csr_array(matrix)
+    return csr_rows(csr.indptr, csr.indices, csr.data)
 
 
 def to_dicts(vectors: Any) -> list[SparseVector]:

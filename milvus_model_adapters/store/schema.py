@@ -70,16 +70,11 @@ def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer
     return schema
 
 
-def build_index_params(client: MilvusClient, *, builtin_bm25: bool, dense_index: dict[str, Any]) -> Any:
-    """Index parameters that Milvus Lite (2.5 and 3.x) and Milvus servers all accept."""
+def build_index_params(client: MilvusClient, *, dense_index: dict[str, Any], sparse_index: dict[str, Any]) -> Any:
+    """The index parameters of a new collection (see :mod:`~milvus_model_adapters.store.indexes`)."""
     params = client.prepare_index_params()
     params.add_index(field_name=DENSE, **dense_index)
-    params.add_index(
-        field_name=SPARSE,
-        index_type="SPARSE_INVERTED_INDEX",
-        metric_type="BM25" if builtin_bm25 else "IP",
-        params={"drop_ratio_build": 0.0},
-    )
+    params.add_index(field_name=SPARSE, **sparse_index)
     return params
 
 

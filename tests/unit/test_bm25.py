@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from milvus_model_adapters.bm25.encoder import BM25Encoder
+from milvus_model_adapters.bm25.terms import AnalyzedBatch
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, NotFittedError, ParamsFileError
 from milvus_model_adapters.text.analyzer import Analyzer
 from tests.support.corpus import CORPUS
@@ -198,3 +200,14 @@ def test_invalid_parameters() -> None:
         BM25Encoder(b=2)
     with pytest.raises(InvalidTypeError):
         BM25Encoder(analyzer="english")  # type: ignore[arg-type]
+
+
+def test_analyzed_pairs_count_each_known_term_of_each_text() -> None:
+    """``pairs`` against a Counter per text: unknown terms (-1) count towards the length only."""
+    texts = [[3, 1, 3, -1, 0], [], [-1, -1], [7, 7, 7], [2, 0, 2, 0]]
+    batch = AnalyzedBatch(
+        np.array([t for text in texts for t in text], dtype=np.int64), np.array(list(map(len, texts)))
+    )
+    rows, cols, tf = batch.pairs()
+    expected = [(i, term, n) for i, text in enumerate(texts) for term, n in sorted(Counter(text).items()) if term >= 0]
+    assert list(zip(rows.tolist(), cols.tolist(), tf.tolist(), strict=True)) == expected

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import scipy
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from milvus_model_adapters.encoders.sparse_vectors import to_dicts
+from milvus_model_adapters.encoders.sparse_vectors import csr_rows, to_dicts
 from milvus_model_adapters.errors import InvalidTypeError
 
 
@@ -36,3 +38,26 @@ def test_bad_forms() -> None:
         to_dicts([[1, 2]])
     with pytest.raises(InvalidTypeError):
         to_dicts(3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 6), st.floats(-4.0, 4.0, width=32, allow_subnormal=False)), max_size=8),
+        max_size=5,
+    )
+)
+def test_csr_rows_adds_repeated_indices_as_scipy_does(rows: list[list[tuple[int, float]]]) -> None:
+    """Indices mapped through a hash may repeat within a row: their weights are added, in float32."""
+    indptr = np.cumsum([0, *map(len, rows)])
+    indices = np.array([i for row in rows for i, _ in row], dtype=np.int64)
+    data = np.array([v for row in rows for _, v in row], dtype=np.float32)
+    expected = sp.csr_array((data, indices, indptr), shape=(len(rows), 7))
+    expected.sum_duplicates()
+    got = csr_rows(indptr, indices, data)
+    assert len(got) == len(rows)
+    for i, row in enumerate(got):
+        start, end = expected.indptr[i], expected.indptr[i + 1]
+        want = dict(zip(expected.indices[start:end].tolist(), expected.data[start:end].tolist(), strict=True))
+        assert row.keys() == want.keys()
+        assert all(row[k] == pytest.approx(want[k], abs=1e-6) for k in want)

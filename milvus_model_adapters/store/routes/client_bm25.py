@@ -22,7 +22,7 @@ from milvus_model_adapters._progress import progress
 from milvus_model_adapters.bm25 import BM25Encoder, BM25Settings
 from milvus_model_adapters.bm25.idf import IdfFormula
 from milvus_model_adapters.bm25.terms import AnalyzedBatch
-from milvus_model_adapters.encoders.sparse_vectors import to_dicts
+from milvus_model_adapters.encoders.sparse_vectors import csr_rows
 from milvus_model_adapters.errors import InvalidInputError, SchemaMismatchError
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import query_all
@@ -226,9 +226,8 @@ class ClientBM25(SparseRoute):
         if len(self._hashes) < size:  # only when the vocabulary grew: reading it costs O(vocabulary)
             new = list(self.encoder.vocabulary)[len(self._hashes) :]
             self._hashes = np.concatenate([self._hashes, np.fromiter(map(term_id, new), np.int64, len(new))])
-        csr = sp.csr_array(vectors)
-        hashed = sp.csr_array((csr.data, self._hashes[csr.indices], csr.indptr), shape=(csr.shape[0], TERM_IDS))
-        return to_dicts(hashed)
+        csr = vectors if isinstance(vectors, sp.csr_array) else sp.csr_array(vectors)
+        return csr_rows(csr.indptr, self._hashes[csr.indices], csr.data)
 
     def stats(self) -> dict[str, float | int]:
         """Corpus size, vocabulary size and average document length."""

@@ -148,10 +148,11 @@ class Searcher:
         routes: dict[str, list[list[RouteHit]]] = {}
         ask = _Ask(plan.depth, where, outputs)
         if p.mode == "hybrid":
-            # The two searches wait on Milvus, not on Python: run them side by side.
-            sparse = self._executor().submit(self._sparse_route, texts, ask, rows)
-            routes["dense"] = self._dense_route(vectors, ask, rows)
-            routes["sparse"] = sparse.result()
+            # The two searches wait on Milvus, not on Python: run them side by side. The dense search
+            # (the longer one) is sent first; the BM25 query vectors are computed while Milvus runs it.
+            dense = self._executor().submit(self._dense_route, vectors, ask, rows)
+            sparse = self._sparse_route(texts, ask, rows)
+            routes["dense"], routes["sparse"] = dense.result(), sparse
         elif p.mode == "dense":
             routes["dense"] = self._dense_route(vectors, ask, rows)
         else:
