@@ -115,6 +115,22 @@ class HybridStore(BM25Upkeep, SearchMethods):
         # Connect before loading a model, so a locked or unreachable database fails fast.
         self._owns_client = client is None
         self.client = client if client is not None else connect(self.uri, token=token, db_name=db_name)
+        try:
+            self._set_up(dense, dense_index, sparse_index, drop_existing)
+        except BaseException:
+            if self._owns_client:  # a store that failed to open leaves the file free for the next attempt
+                disconnect(self.client, self.uri)
+            raise
+
+    def _set_up(
+        self,
+        dense: DenseSource | None,
+        dense_index: Mapping[str, Any] | None,
+        sparse_index: Mapping[str, Any] | None,
+        drop_existing: bool,
+    ) -> None:
+        """Load the model, check the index choices against the engine, then open (or create) the collection."""
+        collection = self.collection
         self.dense = as_dense_encoder(dense)
         self._dense_index = dict(dense_index or indexes.DEFAULT_DENSE_INDEX)
         self.dialect = detect(self.client, local=self.is_local)

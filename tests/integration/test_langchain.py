@@ -301,6 +301,12 @@ def test_search_options_reach_every_langchain_path(tmp_path: Path, dense_encoder
     assert [d.id for d in vs.similarity_search(q, fusion="server", ranker="rrf")] == expected
     direct = MilvusHybridRetriever(store=vs.store, fusion="server", ranker="rrf")
     assert [d.id for d in direct.invoke(q)] == expected
+    # Pages: the hits after the first two of a longer search, on every path.
+    assert [d.id for d in vs.similarity_search(q, k=2, offset=2, fusion="server", ranker="rrf")] == expected[2:]
+    assert [d.id for d in vs.as_retriever(search_kwargs={"k": 2, "offset": 2}).invoke(q)] == [
+        d.id for d in vs.similarity_search(q, k=4)[2:]
+    ]
+    assert [d.id for d in direct.invoke(q, k=2, offset=2)] == expected[2:]
     assert vs.as_retriever(search_type="sparse").search_params.mode == "sparse"
     with pytest.raises(InvalidInputError, match="unknown search option.*fuzion"):
         vs.as_retriever(search_kwargs={"fuzion": "server"})

@@ -241,6 +241,8 @@ def test_search_options_reach_the_llama_index_retriever(filled_store: HybridStor
     expected = [h.id for h in filled_store.search(q, 4, fusion="server", ranker="rrf")]
     retriever = MilvusHybridRetriever(filled_store, fusion="server", ranker="rrf")
     assert [n.node.node_id for n in retriever.retrieve(q)] == expected
+    paged = MilvusHybridRetriever(filled_store, k=2, offset=2, fusion="server", ranker="rrf")
+    assert [n.node.node_id for n in paged.retrieve(q)] == expected[2:]
     with pytest.raises(InvalidInputError, match="unknown search option.*fuzion"):
         MilvusHybridRetriever(filled_store, fuzion="server")  # type: ignore[call-arg]
     flt = MetadataFilters(filters=[MetadataFilter(key="topic", value="db")])

@@ -209,6 +209,23 @@ def test_hybrid_alpha_and_top_k_fields(vector_store: MilvusHybridVectorStore) ->
     assert ids == [h.id for h in store.search(text, 3, mode="sparse")]
 
 
+def test_pages_through_vector_store_kwargs(vector_store: MilvusHybridVectorStore) -> None:
+    """``offset`` in a query's keyword arguments (an index retriever's ``vector_store_kwargs``) skips hits."""
+    store, text = vector_store.store, "lift and thrust of aircraft"
+    for mode, options in (
+        ("default", {"mode": "dense"}),
+        ("hybrid", {"ranker": "rrf"}),
+        ("sparse", {"mode": "sparse"}),
+    ):
+        query = VectorStoreQuery(query_str=text, similarity_top_k=3, mode=mode)
+        if mode == "default":
+            query.query_embedding = vector_store.embed_model.get_query_embedding(text)
+        assert vector_store.query(query, offset=2).ids == [h.id for h in store.search(text, 5, **options)[2:]]
+    index = VectorStoreIndex.from_vector_store(vector_store, embed_model=vector_store.embed_model)
+    retriever = index.as_retriever(similarity_top_k=2, vector_store_kwargs={"offset": 1})
+    assert [n.node.node_id for n in retriever.retrieve(text)] == [h.id for h in store.search(text, 3, mode="dense")[1:]]
+
+
 def test_mmr_mode(vector_store: MilvusHybridVectorStore) -> None:
     store, text = vector_store.store, "Milvus vector database"
     vector = vector_store.embed_model.get_query_embedding(text)

@@ -25,6 +25,7 @@ from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import HybridStore, Weighted, content_id
 from milvus_model_adapters.store.connection import connect
 from milvus_model_adapters.store.lite_files import lite_generation
+from milvus_model_adapters.store.search.params import MAX_TOP_K
 from tests.support.corpus import CORPUS
 
 
@@ -373,3 +374,38 @@ def test_the_default_dense_search_is_exact(tmp_path: Path) -> None:
         for query in rng.standard_normal((10, 32)).astype(np.float32):
             exact = [ids[i] for i in np.argsort(-(vectors @ query), kind="stable")[:10]]
             assert [h.id for h in store.search_by_vector(query.tolist(), 10)] == exact
+
+
+PAGE_OPTIONS: list[dict[str, object]] = [
+    {"mode": "dense"},
+    {"mode": "sparse"},
+    {},
+    {"ranker": "rrf"},
+    {"ranker": "rrf", "fusion": "server"},
+    {"ranker": Weighted((0.7, 0.3), normalization="arctan"), "fusion": "server"},
+]
+
+
+@pytest.mark.parametrize("options", PAGE_OPTIONS, ids=str)
+def test_a_page_is_the_longer_search_without_its_first_hits(filled_store: HybridStore, options: dict) -> None:
+    """``offset`` pages through the ranking a longer search returns, ties (twin documents) included."""
+    store = filled_store
+    store.add([CORPUS[0]] * 3, ids=["twin1", "twin2", "twin3"], dedupe=False)
+    queries = ["vector database similarity search", CORPUS[0], "BM25 keyword ranking"]
+    for offset in (1, 2, 5):
+        pages = store.search_many(queries, 3, offset=offset, **options)
+        longer = store.search_many(queries, 3 + offset, **options)
+        for page, whole in zip(pages, longer, strict=True):
+            assert [h.id for h in page] == [h.id for h in whole[offset:]]
+            assert [h.score for h in page] == pytest.approx([h.score for h in whole[offset:]], abs=1e-6)
+        assert [h.id for h in store.search(queries[0], 3, offset=offset, **options)] == [h.id for h in pages[0]]
+    picked = store.mmr_search(queries[0], 3, offset=2, candidates=8, **options)
+    assert [h.id for h in picked] == [h.id for h in store.mmr_search(queries[0], 5, candidates=8, **options)[2:]]
+    beyond = store.search(queries[0], 3, offset=store.count(), **options)
+    assert beyond == []
+
+
+@pytest.mark.parametrize("offset", [-1, 1.5, True, "2", MAX_TOP_K])
+def test_an_invalid_offset_is_refused(filled_store: HybridStore, offset: object) -> None:
+    with pytest.raises(InvalidInputError, match="offset"):
+        filled_store.search("vector", 1, offset=offset)  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ class SearchMethods:
             params: The search settings; :attr:`search_params` (the store's defaults) if ``None``.
             vector: The query's dense vector, if computed elsewhere with the store's model.
             **options: Settings that override ``params``: ``k``, ``mode``, ``fetch_k``, ``ranker``,
-                ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``
+                ``offset``, ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``
                 (see :class:`SearchParams`).
 
         Returns:

@@ -27,6 +27,7 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reranker
 from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
+from milvus_model_adapters.store.search.knobs import Knobs
 from milvus_model_adapters.store.types import MODES, SearchMode
 
 Fusion = Literal["client", "server"]
@@ -44,10 +45,13 @@ scores 0.008 nDCG@10 above Milvus's RRF(60) on average and 0.002 below the best 
 class SearchOptions(TypedDict, total=False):
     """The keyword options of a search; each is a field of :class:`SearchParams`, plus two shorthands.
 
-    ``rrf_k`` and ``weights`` are shorthands for ``ranker=RRF(rrf_k)`` and ``ranker=Weighted(weights)``.
+    ``rrf_k`` and ``weights`` are shorthands for ``ranker=RRF(rrf_k)`` and ``ranker=Weighted(weights)``;
+    ``ef``, ``nprobe``, ``radius``, ``range_filter``, ``drop_ratio_search`` and ``consistency_level`` set
+    one field of ``knobs``.
     """
 
     k: int
+    offset: int
     mode: SearchMode
     fetch_k: int | None
     ranker: str | Ranker
@@ -58,8 +62,16 @@ class SearchOptions(TypedDict, total=False):
     reranker: Reranker | RerankFunction | None
     rerank_k: int | None
     fusion: Fusion
+    knobs: Knobs
+    ef: int | None
+    nprobe: int | None
+    radius: float | None
+    range_filter: float | None
+    drop_ratio_search: float | None
+    consistency_level: str | None
 
 
+KNOB_NAMES = ("ef", "nprobe", "radius", "range_filter", "drop_ratio_search", "consistency_level")
 OPTION_NAMES: frozenset[str] = frozenset(SearchOptions.__annotations__)
 """Every option :meth:`SearchParams.create` accepts."""
 
@@ -70,6 +82,8 @@ class SearchParams:
 
     Attributes:
         k: Hits to return (1 to 16,384).
+        offset: Hits to skip first, for pages: ``offset=20, k=10`` returns the hits a search with
+            ``k=30`` returns after its first 20, in every mode and fusion (``k + offset`` at most 16,384).
         mode: ``"dense"``, ``"sparse"`` (BM25) or ``"hybrid"``.
         fetch_k: Candidates per route before fusion; ``None`` for ``max(2k, 20)``.
         ranker: The fusion of hybrid search, an :class:`RRF` or :class:`Weighted` (``"rrf"`` and
@@ -83,9 +97,14 @@ class SearchParams:
             candidates below them keep their order after the reranked ones.
         fusion: ``"client"`` (the two routes fused here, per-route scores and ranks kept) or
             ``"server"`` (Milvus's ``hybrid_search``; RRF or arctan-weighted only).
+        knobs: The engine's knobs (:class:`~milvus_model_adapters.store.search.knobs.Knobs`): HNSW's
+            ``ef`` and IVF's ``nprobe`` for the dense route, range search on dense scores (``radius``,
+            ``range_filter``), the sparse route's ``drop_ratio_search``, a server's ``consistency_level``;
+            options of those names set them one at a time.
     """
 
     k: int = 10
+    offset: int = 0
     mode: SearchMode = "hybrid"
     fetch_k: int | None = None
     ranker: Ranker = DEFAULT_RANKER
@@ -94,10 +113,15 @@ class SearchParams:
     reranker: Reranker | None = None
     rerank_k: int | None = None
     fusion: Fusion = "client"
+    knobs: Knobs = Knobs()
     _filter_node: Node | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _top_k(self.k, "k")
+        if isinstance(self.offset, bool) or not isinstance(self.offset, int) or self.offset < 0:
+            raise InvalidInputError(f"offset must be a non-negative integer, got {self.offset!r}")
+        if self.k + self.offset > MAX_TOP_K:
+            raise InvalidInputError(f"k + offset must be at most {MAX_TOP_K} (Milvus's limit per query)")
         if self.mode not in MODES:
             raise InvalidInputError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)}")
         if self.fusion not in FUSIONS:
@@ -129,6 +153,8 @@ class SearchParams:
             object.__setattr__(self, "expr", metadata_expression(self.expr))
         if self.reranker is not None:
             object.__setattr__(self, "reranker", as_reranker(self.reranker))
+        if not isinstance(self.knobs, Knobs):
+            raise InvalidTypeError(f"knobs must be a Knobs, got {type(self.knobs).__name__}")
 
     @classmethod
     def create(cls, base: SearchParams | None = None, /, **options: Unpack[SearchOptions]) -> SearchParams:
@@ -144,9 +170,13 @@ class SearchParams:
                 f"unknown search option(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(OPTION_NAMES))}"
             )
         start = base if base is not None else cls()
-        fields: dict[str, Any] = {k: v for k, v in options.items() if k not in ("rrf_k", "weights")}
+        shorthands = ("rrf_k", "weights", *KNOB_NAMES)
+        fields: dict[str, Any] = {k: v for k, v in options.items() if k not in shorthands}
         if "rrf_k" in options or "weights" in options:
             fields["ranker"] = _ranker_from_shorthand(options, start.ranker)
+        knobs = {name: options[name] for name in KNOB_NAMES if name in options}  # type: ignore[literal-required]
+        if knobs:
+            fields["knobs"] = dataclasses.replace(fields.get("knobs", start.knobs), **knobs)
         return dataclasses.replace(start, **fields)
 
     @classmethod
@@ -167,6 +197,10 @@ class SearchParams:
             FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5).
         """
         return combine(emit(self._filter_node, dialect) if self._filter_node is not None else "", self.expr)
+
+    def whole_page(self) -> SearchParams:
+        """The search whose hits, after the first :attr:`offset`, are this page: ``k + offset`` hits."""
+        return dataclasses.replace(self, k=self.k + self.offset, offset=0) if self.offset else self
 
     @property
     def fetch(self) -> int:

@@ -55,6 +55,7 @@ class Searcher:
         self._lock = lock
         self.dialect = dialect
         self._pool: ThreadPoolExecutor | None = None
+        self._index_type: str | None = None
 
     def run(
         self, texts: list[str], p: SearchParams, vectors: Vectors | None = None, *, with_vectors: bool = False
@@ -68,17 +69,29 @@ class Searcher:
             with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
                 and single routes read it in the search itself; server fusion does not).
         """
+        if p.offset:
+            pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors)
+            return [hits[p.offset :] for hits in pages]
         where = p.where(self.dialect)
         plan = assembly.plan(p)
+        knobs = p.knobs
+        # The engine's knobs meet the collection's index here, before any call: refusals come first.
+        index_type = self._dense_index_type() if knobs.ef is not None or knobs.nprobe is not None else ""
+        routes = _RouteParams(
+            dense={"metric_type": "IP", "params": knobs.dense(index_type, plan.depth)},
+            sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.dialect)},
+            call=knobs.call_options(),
+        )
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         if vectors is None and (p.mode != "sparse" or cosine is not None):
             vectors = self._encode_queries(texts)
         outputs = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.OUTPUT_FIELDS
+        ask = _Ask(plan.depth, where, outputs, routes)
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
-                results = self._server_hybrid(texts, vectors, plan, p, where)
+                results = self._server_hybrid(texts, vectors, plan, p, ask)
             else:
-                results = self._client_search(texts, vectors, plan, p, where, outputs)
+                results = self._client_search(texts, vectors, plan, p, ask)
             if p.reranker is not None:
                 if cosine is not None and vectors is not None:
                     results = self._rerank_stored(results, vectors, plan.pool)
@@ -90,7 +103,13 @@ class Searcher:
     def mmr(
         self, texts: list[str], p: SearchParams, candidates: int, lambda_mult: float, vectors: Vectors | None = None
     ) -> list[list[Hit]]:
-        """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best."""
+        """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best.
+
+        With an offset, the first ``p.offset`` of the ``p.k + p.offset`` picks are skipped.
+        """
+        if p.offset:
+            pages = self.mmr(texts, p.whole_page(), candidates, lambda_mult, vectors)
+            return [hits[p.offset :] for hits in pages]
         if vectors is None:
             vectors = self._encode_queries(texts)
         found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True)
@@ -129,6 +148,13 @@ class Searcher:
             raise DimensionMismatchError(f"query vectors have dim {vectors.shape[1]}, the collection {self.dense.dim}")
         return vectors
 
+    def _dense_index_type(self) -> str:
+        """The index type of the dense field, read once."""
+        if self._index_type is None:
+            with milvus_errors("read the dense index"):
+                self._index_type = str(self.client.describe_index(self.collection, schema.DENSE).get("index_type", ""))
+        return self._index_type
+
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
@@ -136,17 +162,10 @@ class Searcher:
             return self._pool
 
     def _client_search(
-        self,
-        texts: list[str],
-        vectors: Vectors | None,
-        plan: assembly.Plan,
-        p: SearchParams,
-        where: str,
-        outputs: list[str],
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: _Ask
     ) -> list[list[Hit]]:
         rows: assembly.Rows = {}
         routes: dict[str, list[list[RouteHit]]] = {}
-        ask = _Ask(plan.depth, where, outputs)
         if p.mode == "hybrid":
             # The two searches wait on Milvus, not on Python: run them side by side. The dense search
             # (the longer one) is sent first; the BM25 query vectors are computed while Milvus runs it.
@@ -163,42 +182,40 @@ class Searcher:
             for i in range(len(texts))
         ]
 
-    def _search(
-        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
-    ) -> list[list[dict[str, Any]]]:
+    def _search(self, data: list[Any], field: str, limit: int, ask: _Ask) -> list[list[dict[str, Any]]]:
         """Milvus's hits for each query, with every hit that ties with the ``limit``-th one.
 
         Engines order equal scores differently; with the whole group of ties at the cut,
         :func:`~milvus_model_adapters.store.search.assembly.route_hits` keeps the same hits everywhere.
         """
         asked = min(limit + TIE_MARGIN, MAX_TOP_K)
-        results = self._ask(data, field, asked, where, metric, outputs)
+        results = self._ask(data, field, asked, ask)
         cut = [i for i, r in enumerate(results) if _tie_cut(r, limit, asked)]
         while cut and asked < MAX_TOP_K:
             asked = min(asked * 4, MAX_TOP_K)
-            again = self._ask([data[i] for i in cut], field, asked, where, metric, outputs)
+            again = self._ask([data[i] for i in cut], field, asked, ask)
             for i, hits in zip(cut, again, strict=True):
                 results[i] = hits
             cut = [i for i in cut if _tie_cut(results[i], limit, asked)]
         return results
 
-    def _ask(
-        self, data: list[Any], field: str, limit: int, where: str, metric: str, outputs: list[str]
-    ) -> list[list[dict[str, Any]]]:
+    def _ask(self, data: list[Any], field: str, limit: int, ask: _Ask) -> list[list[dict[str, Any]]]:
+        route = ask.params.dense if field == schema.DENSE else ask.params.sparse
         res = self.client.search(
             self.collection,
             data=data,
             anns_field=field,
             limit=limit,
-            filter=where,
-            output_fields=outputs,
-            search_params={"metric_type": metric},
+            filter=ask.where,
+            output_fields=ask.outputs,
+            search_params=_for_limit(route, limit),
+            **ask.params.call,
         )
         return [list(r) for r in res]
 
     def _dense_route(self, vectors: Vectors | None, ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
         assert vectors is not None
-        found = self._search(list(vectors), schema.DENSE, ask.limit, ask.where, "IP", ask.outputs)
+        found = self._search(list(vectors), schema.DENSE, ask.limit, ask)
         return assembly.route_hits(found, rows, limit=ask.limit)
 
     def _sparse_route(self, texts: list[str], ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
@@ -208,35 +225,36 @@ class Searcher:
         out: list[list[RouteHit]] = [[] for _ in texts]
         if asked:
             queries = [data[i] for i in asked]
-            found = self._search(queries, schema.SPARSE, ask.limit, ask.where, self.sparse.metric, ask.outputs)
+            found = self._search(queries, schema.SPARSE, ask.limit, ask)
             hits_by_query = assembly.route_hits(found, rows, limit=ask.limit, score=self.sparse.score)
             for i, hits in zip(asked, hits_by_query, strict=True):
                 out[i] = hits
         return out
 
     def _server_hybrid(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, where: str
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: _Ask
     ) -> list[list[Hit]]:
         assert vectors is not None
+        params, where = ask.params, ask.where
         with self._lock:
             sparse = [q if q is not None else {} for q in self.sparse.queries(texts)]
         ranker = RRFRanker(p.ranker.k) if isinstance(p.ranker, RRF) else WeightedRanker(*p.ranker.weights)
 
-        def ask(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
+        def fused(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
             requests = [
                 AnnSearchRequest(
-                    [vectors[i] for i in which], schema.DENSE, {"metric_type": "IP"}, plan.depth, expr=where or None
-                ),
-                AnnSearchRequest(
-                    [sparse[i] for i in which],
-                    schema.SPARSE,
-                    {"metric_type": self.sparse.metric},
+                    [vectors[i] for i in which],
+                    schema.DENSE,
+                    _for_limit(params.dense, plan.depth),
                     plan.depth,
                     expr=where or None,
                 ),
+                AnnSearchRequest(
+                    [sparse[i] for i in which], schema.SPARSE, params.sparse, plan.depth, expr=where or None
+                ),
             ]
             res = self.client.hybrid_search(
-                self.collection, requests, ranker, limit=limit, output_fields=schema.OUTPUT_FIELDS
+                self.collection, requests, ranker, limit=limit, output_fields=schema.OUTPUT_FIELDS, **params.call
             )
             return [list(r) for r in res]
 
@@ -244,10 +262,10 @@ class Searcher:
         # hits asked for, ask again for every fused candidate.
         every = min(2 * plan.depth, MAX_TOP_K)
         asked = min(plan.keep + TIE_MARGIN, every)
-        results = ask(list(range(len(texts))), asked)
+        results = fused(list(range(len(texts))), asked)
         cut = [i for i, r in enumerate(results) if asked < every and _tie_cut(r, plan.keep, asked)]
         if cut:
-            for i, hits in zip(cut, ask(cut, every), strict=True):
+            for i, hits in zip(cut, fused(cut, every), strict=True):
                 results[i] = hits
         return assembly.server_hits(results, plan.keep)
 
@@ -278,12 +296,30 @@ class Searcher:
 
 
 @dataclass(frozen=True, slots=True)
+class _RouteParams:
+    """The search parameters of each route (metric and knobs) and the options of every call."""
+
+    dense: dict[str, Any]
+    sparse: dict[str, Any]
+    call: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class _Ask:
-    """What each route asks of Milvus: how many hits, where, and which fields."""
+    """What each route asks of Milvus: how many hits, where, which fields, with which parameters."""
 
     limit: int
     where: str
     outputs: list[str]
+    params: _RouteParams
+
+
+def _for_limit(route: dict[str, Any], limit: int) -> dict[str, Any]:
+    """A route's search parameters for a search of ``limit`` hits: HNSW's ``ef`` is never below it."""
+    knobs = route["params"]
+    if "ef" not in knobs or knobs["ef"] >= limit:
+        return route
+    return {**route, "params": {**knobs, "ef": limit}}
 
 
 def _tie_cut(hits: list[dict[str, Any]], limit: int, asked: int) -> bool:
