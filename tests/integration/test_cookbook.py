@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support import warm_python
 from tests.support.datasets import dataset
 
 pytestmark = pytest.mark.docs_code  # CI runs these on one stack (.ci/run)
@@ -20,9 +19,7 @@ COOKBOOK = Path(__file__).resolve().parents[2] / "cookbook"
 def run_recipe(name: str, *args: str, cwd: Path | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["HF_HUB_OFFLINE"] = "1"
-    proc = subprocess.run(
-        [sys.executable, str(COOKBOOK / name), *args], capture_output=True, text=True, timeout=900, env=env, cwd=cwd
-    )
+    proc = warm_python.run(COOKBOOK / name, list(args), cwd=cwd, env=env, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
 

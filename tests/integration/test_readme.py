@@ -1,6 +1,7 @@
 """Every code block of README.md runs, as a user would run it, in an empty folder.
 
-Python blocks run as scripts; bash blocks run with ``bash -e`` beside the files they name (``docs/``,
+Python blocks run as scripts, each in a new process forked from one that has imported the stack
+(:mod:`tests.support.warm_python`); bash blocks run with ``bash -e`` beside the files they name (``docs/``,
 ``notes.jsonl``) and with ``MMA_DATASETS`` set. A block preceded by ``<!-- ci: ... -->`` is one that
 ``.ci/run`` itself executes (the install line) or that is ``.ci/run``'s own steps.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import warm_python
 from tests.support.datasets import DATASETS
 
 pytestmark = pytest.mark.docs_readme  # CI runs these on one stack (.ci/run)
@@ -66,6 +68,9 @@ def test_readme_block_runs(lang: str, code: str, workdir: Path) -> None:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if "MMA_DATASETS" in code and not (DATASETS / "cranfield" / "corpus.jsonl").exists():
         pytest.skip(f"the block reads the shared datasets, not found at {DATASETS} (set MMA_DATASETS)")
-    cmd = [sys.executable, "-c", code] if lang == "python" else ["bash", "-euo", "pipefail", "-c", code]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
+    if lang == "python":
+        proc = warm_python.run(code, [], cwd=workdir, env=env, timeout=900)
+    else:
+        cmd = ["bash", "-euo", "pipefail", "-c", code]
+        proc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
