@@ -4,7 +4,7 @@ Dense search is exact by default on every engine (``FLAT``: Milvus Lite 3 turns 
 The sparse field takes ``SPARSE_INVERTED_INDEX`` (every engine) or ``SPARSE_WAND`` (Milvus Lite 2.5 and
 servers; Milvus Lite 3 refuses it). Both answer exactly while no ``drop_ratio_*`` is set; the default
 walks the posting lists with ``DAAT_MAXSCORE``, which on Milvus Lite 2.5 at 20,000 documents returns the
-same hits as the engine's default walk, faster (``benchmarks/peers.py``). Milvus Lite 3 ignores the
+same hits as the engine's default walk, faster (``benchmarks/sparse_index.py``). Milvus Lite 3 ignores the
 walk and refuses drop ratios other than 0.
 """
 
