@@ -115,12 +115,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         # Connect before loading a model, so a locked or unreachable database fails fast.
         self._owns_client = client is None
         self.client = client if client is not None else connect(self.uri, token=token, db_name=db_name)
-        try:
-            self._set_up(dense, dense_index, sparse_index, drop_existing)
-        except BaseException:
-            if self._owns_client:  # a store that failed to open leaves the file free for the next attempt
-                disconnect(self.client, self.uri)
-            raise
+        self._set_up(dense, dense_index, sparse_index, drop_existing)
 
     def _set_up(
         self,
