@@ -62,8 +62,8 @@ class Knobs:
                 f"unknown consistency_level {self.consistency_level!r}; use one of {', '.join(CONSISTENCY_LEVELS)}"
             )
 
-    def dense(self, index_type: str, limit: int) -> dict[str, Any]:
-        """The ``params`` of a dense search asking ``limit`` hits of an ``index_type`` index.
+    def dense(self, index_type: str) -> dict[str, Any]:
+        """The ``params`` of a dense search of an ``index_type`` index (``ef`` is raised to the hits asked later).
 
         Raises:
             InvalidInputError: If the index has no such knob (``ef`` beside HNSW, ``nprobe`` beside IVF).
@@ -72,7 +72,7 @@ class Knobs:
         if self.ef is not None:
             if index_type not in HNSW_INDEXES:
                 raise InvalidInputError(f"ef is a knob of HNSW indexes; this collection's dense index is {index_type}")
-            params["ef"] = max(self.ef, limit)  # HNSW needs ef >= the hits asked
+            params["ef"] = self.ef
         if self.nprobe is not None:
             if index_type not in IVF_INDEXES:
                 raise InvalidInputError(
