@@ -70,11 +70,19 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
 
 
 def _lite_client(kwargs: dict[str, Any], uri: str) -> MilvusClient:
-    """A client of the Milvus Lite file ``uri``, with each way of failing told apart."""
-    try:
-        return MilvusClient(**kwargs)
-    except Exception as exc:  # pymilvus raises several types for a failed start
-        text = shorten(str(getattr(exc, "message", "") or exc))
+    """A client of the Milvus Lite file ``uri``, with each way of failing told apart.
+
+    Milvus Lite 2.5 starts a server process per file and pymilvus gives it ten seconds to answer; on a
+    busy machine it can take longer. While that process runs, connecting is tried again (it is reused,
+    not started twice), up to :data:`BUSY_ATTEMPTS` times.
+    """
+    for attempt in range(1, BUSY_ATTEMPTS + 1):
+        try:
+            return MilvusClient(**kwargs)
+        except Exception as exc:  # pymilvus raises several types for a failed start
+            text = shorten(str(getattr(exc, "message", "") or exc))
+        if attempt == BUSY_ATTEMPTS or not _lite_server_running(uri):
+            break
     broken = _lite_import_error()
     if broken is not None:
         if "pkg_resources" in broken:
@@ -107,6 +115,17 @@ def _server_client(kwargs: dict[str, Any], uri: str, timeout: float) -> MilvusCl
                 waited = f"waited {timeout * attempt:g} s" + ("; the port accepts connections" if listening else "")
                 raise MilvusOperationError(f"cannot reach Milvus at {uri} ({waited}): {text}") from None
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lite_server_running(uri: str) -> bool:
+    """Whether a Milvus Lite 2.5 server process of this process serves the file ``uri`` (3.x has none)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return False
+    server = getattr(server_manager_instance, "_servers", {}).get(os.path.realpath(os.path.abspath(uri)))
+    process = getattr(server, "_p", None)
+    return process is not None and process.poll() is None
 
 
 def _listening(uri: str) -> bool:

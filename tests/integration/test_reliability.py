@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.store import HybridStore
@@ -138,3 +139,40 @@ def test_concurrent_ingest_and_query_never_see_half_written_documents(store: Hyb
         assert meta["sum"] == checksum(t)
     assert store.count() == 200
     assert np.isfinite([h.score for h in store.search("wings", k=10)]).all()
+
+
+def test_a_milvus_lite_server_slow_to_answer_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Milvus Lite 2.5's server process may answer after pymilvus's connection timeout on a busy machine."""
+    from pymilvus import MilvusClient
+
+    from milvus_model_adapters.store import connection
+
+    uri = str(tmp_path / "slow.db")
+    MilvusClient(uri).close()  # starts the file's server process; closing the client leaves it running
+    manager = pytest.importorskip("milvus_lite.server_manager").server_manager_instance
+    process = getattr(manager._servers.get(os.path.realpath(uri)), "_p", None)
+    if process is None:
+        connection.release_lite_file(uri)
+        pytest.skip("this Milvus Lite generation serves files from this process, not from a server process")
+    process.send_signal(signal.SIGSTOP)  # the server is there but does not answer
+    attempts: list[dict[str, object]] = []
+
+    def paused_on_first_attempt(**kwargs: object) -> MilvusClient:
+        attempts.append(kwargs)
+        if len(attempts) > 1:
+            return MilvusClient(**kwargs)  # type: ignore[arg-type]
+        try:
+            return MilvusClient(**kwargs, timeout=0.5)  # type: ignore[arg-type]
+        finally:
+            process.send_signal(signal.SIGCONT)
+
+    monkeypatch.setattr(connection, "MilvusClient", paused_on_first_attempt)
+    try:
+        client = connection.connect(uri, token=None, db_name=None)
+    finally:
+        process.send_signal(signal.SIGCONT)
+    try:
+        assert client.list_collections() == []
+        assert len(attempts) == 2
+    finally:
+        connection.disconnect(client, uri)
