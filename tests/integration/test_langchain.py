@@ -418,3 +418,22 @@ def test_as_retriever_honours_langchain_search_types(complete_store: MilvusHybri
         complete_store.as_retriever(search_type="similarity_score_threshold")
     with pytest.raises(InvalidInputError, match="unknown search_type 'similarity_threshold'"):
         complete_store.as_retriever(search_type="similarity_threshold")
+
+
+def test_one_document_per_source(tmp_path: Path, dense_encoder: DenseEncoder) -> None:
+    """``group_by`` gives documents of distinct sources on every LangChain path (chunks of 4 sources)."""
+    vs = MilvusHybridVectorStore(dense_encoder, uri=str(tmp_path / "groups.db"))
+    vs.add_texts(CORPUS, metadatas=[{"source": f"file{i % 4}"} for i in range(len(CORPUS))])
+    q = "vector database similarity search"
+    expected = [h.id for h in vs.store.search(q, 3, group_by="source")]
+    for docs in (
+        vs.similarity_search(q, k=3, group_by="source"),
+        vs.as_retriever(search_kwargs={"k": 3, "group_by": "source"}).invoke(q),
+        MilvusHybridRetriever(store=vs.store, k=3, group_by="source").invoke(q),
+    ):
+        assert [d.id for d in docs] == expected
+        assert len({d.metadata["source"] for d in docs}) == 3
+    pairs = vs.similarity_search(q, k=2, group_by="source", group_size=2, mode="dense")
+    assert [d.id for d in pairs] == [h.id for h in vs.store.search(q, 2, mode="dense", group_by="source", group_size=2)]
+    sources = [d.metadata["source"] for d in pairs]
+    assert len(set(sources)) == 2 and all(sources.count(s) <= 2 for s in sources)

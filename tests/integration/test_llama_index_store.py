@@ -226,6 +226,20 @@ def test_pages_through_vector_store_kwargs(vector_store: MilvusHybridVectorStore
     assert [n.node.node_id for n in retriever.retrieve(text)] == [h.id for h in store.search(text, 3, mode="dense")[1:]]
 
 
+def test_one_node_per_source_document(vector_store: MilvusHybridVectorStore) -> None:
+    """``group_by="ref_doc_id"`` in ``vector_store_kwargs``: the best node of each of distinct documents."""
+    store, text = vector_store.store, "lift and thrust of aircraft"
+    index = VectorStoreIndex.from_vector_store(vector_store, embed_model=vector_store.embed_model)
+    retriever = index.as_retriever(similarity_top_k=3, vector_store_kwargs={"group_by": "ref_doc_id"})
+    nodes = [n.node for n in retriever.retrieve(text)]
+    assert len({n.ref_doc_id for n in nodes}) == 3  # the nodes of 12 are children of doc0, doc1, doc2
+    assert [n.node_id for n in nodes] == [h.id for h in store.search(text, 3, mode="dense", group_by="ref_doc_id")]
+    query = VectorStoreQuery(query_str=text, similarity_top_k=2, mode="hybrid")
+    result = vector_store.query(query, group_by="ref_doc_id", group_size=2)
+    assert result.ids == [h.id for h in store.search(text, 2, ranker="rrf", group_by="ref_doc_id", group_size=2)]
+    assert result.nodes is not None and len({n.ref_doc_id for n in result.nodes}) == 2
+
+
 def test_mmr_mode(vector_store: MilvusHybridVectorStore) -> None:
     store, text = vector_store.store, "Milvus vector database"
     vector = vector_store.embed_model.get_query_embedding(text)

@@ -418,3 +418,15 @@ def test_a_page_is_the_longer_search_without_its_first_hits(filled_store: Hybrid
 def test_an_invalid_offset_is_refused(filled_store: HybridStore, offset: object) -> None:
     with pytest.raises(InvalidInputError, match="offset"):
         filled_store.search("vector", 1, offset=offset)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("ranker", ["rrf", Weighted((0.7, 0.3), normalization="arctan")], ids=str)
+@pytest.mark.parametrize("fusion", ["client", "server"])
+def test_search_many_returns_what_each_search_returns(filled_store: HybridStore, ranker: object, fusion: str) -> None:
+    """Several queries in one call score each as alone (Milvus Lite 2.5's ``hybrid_search`` does not, for nq > 1)."""
+    queries = ["vector database similarity search", "BM25 keyword ranking", CORPUS[3], "local file"]
+    many = filled_store.search_many(queries, 6, ranker=ranker, fusion=fusion)
+    for query, hits in zip(queries, many, strict=True):
+        alone = filled_store.search(query, 6, ranker=ranker, fusion=fusion)
+        assert [h.id for h in hits] == [h.id for h in alone]
+        assert [h.score for h in hits] == pytest.approx([h.score for h in alone], abs=1e-6)

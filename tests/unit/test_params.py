@@ -87,6 +87,11 @@ def test_weights_keep_the_normalisation_of_the_current_ranker() -> None:
         ({"filter": {"$bogus": 1}}, FilterError, "unknown filter operator"),
         ({"filter": "a == 1"}, InvalidTypeError, "filter must be a dict"),
         ({"expr": 3}, InvalidTypeError, "expr must be a string"),
+        ({"group_size": 3}, InvalidInputError, "group_size applies to grouped search"),
+        ({"group_by": " "}, InvalidInputError, "group_by must name a metadata key"),
+        ({"group_by": "source", "group_size": 0}, InvalidInputError, "group_size must be > 0"),
+        ({"group_by": "source", "group_size": True}, InvalidTypeError, "group_size must be an int"),
+        ({"group_by": "source", "k": 100, "offset": 100, "group_size": 82}, InvalidInputError, "group_size must be"),
     ],
 )
 def test_bad_options_are_one_clear_error(options: dict[str, Any], error: type[Exception], match: str) -> None:

@@ -41,11 +41,12 @@ class SearchMethods:
             params: The search settings; :attr:`search_params` (the store's defaults) if ``None``.
             vector: The query's dense vector, if computed elsewhere with the store's model.
             **options: Settings that override ``params``: ``k``, ``mode``, ``fetch_k``, ``ranker``,
-                ``offset``, ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``
-                (see :class:`SearchParams`).
+                ``offset``, ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``,
+                ``group_by``, ``group_size`` and the engine's knobs (see :class:`SearchParams`).
 
         Returns:
-            Up to ``k`` hits, best first.
+            Up to ``k`` hits, best first; with ``group_by``, up to ``k`` groups of up to ``group_size``
+            hits each, one group after the other.
 
         Raises:
             InvalidInputError: On an empty query, an unknown option or an invalid value.
@@ -152,6 +153,8 @@ class SearchMethods:
         candidates = check_positive_int(candidates, what="candidates")
         if candidates > MAX_TOP_K or not 0.0 <= lambda_mult <= 1.0:
             raise InvalidInputError(f"candidates must be <= {MAX_TOP_K} and lambda_mult in [0, 1]")
+        if p.group_by is not None:
+            raise InvalidInputError("MMR picks among single hits: group_by does not apply to it (use search)")
         if isinstance(query, str):
             return self._searcher.mmr(check_texts([query], what="queries"), p, candidates, float(lambda_mult))[0]
         vectors = documents.check_query_vectors([query], self.dense.dim)

@@ -62,6 +62,8 @@ class SearchOptions(TypedDict, total=False):
     reranker: Reranker | RerankFunction | None
     rerank_k: int | None
     fusion: Fusion
+    group_by: str | None
+    group_size: int
     knobs: Knobs
     ef: int | None
     nprobe: int | None
@@ -101,6 +103,11 @@ class SearchParams:
             ``ef`` and IVF's ``nprobe`` for the dense route, range search on dense scores (``radius``,
             ``range_filter``), the sparse route's ``drop_ratio_search``, a server's ``consistency_level``;
             options of those names set them one at a time.
+        group_by: A metadata key (``"source"``, LlamaIndex's ``"ref_doc_id"``): ``k`` is then a number
+            of groups, each the best ``group_size`` hits of one value of the key, best group first
+            (:mod:`~milvus_model_adapters.store.search.grouping`); ``offset`` counts groups too.
+        group_size: Hits kept per group (with ``group_by`` only); a group holds fewer when the search
+            found fewer.
     """
 
     k: int = 10
@@ -113,6 +120,8 @@ class SearchParams:
     reranker: Reranker | None = None
     rerank_k: int | None = None
     fusion: Fusion = "client"
+    group_by: str | None = None
+    group_size: int = 1
     knobs: Knobs = Knobs()
     _filter_node: Node | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -153,6 +162,7 @@ class SearchParams:
             object.__setattr__(self, "expr", metadata_expression(self.expr))
         if self.reranker is not None:
             object.__setattr__(self, "reranker", as_reranker(self.reranker))
+        _check_grouping(self.group_by, self.group_size, self.k + self.offset)
         if not isinstance(self.knobs, Knobs):
             raise InvalidTypeError(f"knobs must be a Knobs, got {type(self.knobs).__name__}")
 
@@ -214,6 +224,18 @@ def _top_k(value: Any, name: str) -> int:
     if value > MAX_TOP_K:
         raise InvalidInputError(f"{name} must be at most {MAX_TOP_K} (Milvus's limit per query), got {value}")
     return int(value)
+
+
+def _check_grouping(key: str | None, size: int, groups: int) -> None:
+    if key is None:
+        if size != 1:
+            raise InvalidInputError("group_size applies to grouped search: pass group_by='<metadata key>' too")
+        return
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInputError(f"group_by must name a metadata key, got {key!r}")
+    check_positive_int(size, what="group_size")
+    if groups * size > MAX_TOP_K:
+        raise InvalidInputError(f"(k + offset) * group_size must be at most {MAX_TOP_K} (Milvus's limit per query)")
 
 
 def _minmax(ranker: Ranker) -> bool:

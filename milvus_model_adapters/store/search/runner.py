@@ -22,9 +22,9 @@ from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
-from milvus_model_adapters.store.filters import Dialect
+from milvus_model_adapters.store.filters import LITE_2_5, Dialect
 from milvus_model_adapters.store.routes.base import SparseRoute
-from milvus_model_adapters.store.search import assembly
+from milvus_model_adapters.store.search import assembly, grouping
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit
 from milvus_model_adapters.store.search.mmr import mmr_select
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
@@ -69,6 +69,8 @@ class Searcher:
             with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
                 and single routes read it in the search itself; server fusion does not).
         """
+        if p.group_by is not None:
+            return self._grouped(texts, p, vectors, with_vectors)
         if p.offset:
             pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors)
             return [hits[p.offset :] for hits in pages]
@@ -99,6 +101,38 @@ class Searcher:
                     pairs = zip(texts, results, strict=True)
                     results = [self._rerank(p.reranker, q, hits, plan.pool) for q, hits in pairs]
         return [hits[: p.k] for hits in results]
+
+    def _grouped(
+        self, texts: list[str], p: SearchParams, vectors: Vectors | None, with_vectors: bool
+    ) -> list[list[Hit]]:
+        """Groups ``p.offset`` to ``p.offset + p.k`` of each query, from a search deep enough to hold them.
+
+        The search starts at twice the hits the groups can hold and is four times deeper each round, for
+        the queries whose hits do not hold enough groups yet, until they do, or the search found every hit
+        there is, or Milvus's limit is reached.
+        """
+        key, size, wanted = p.group_by, p.group_size, p.k + p.offset
+        assert key is not None
+        flat = dataclasses.replace(p, group_by=None, group_size=1, offset=0)
+        if vectors is None and p.mode != "sparse":
+            vectors = self._encode_queries(texts)  # once, not per round
+        out: list[list[Hit]] = [[] for _ in texts]
+        pending, depth = list(range(len(texts))), min(2 * wanted * size, MAX_TOP_K)
+        while pending:
+            found = self.run(
+                [texts[i] for i in pending],
+                dataclasses.replace(flat, k=depth),
+                None if vectors is None else vectors[pending],
+                with_vectors=with_vectors,
+            )
+            deeper = []
+            for i, hits in zip(pending, found, strict=True):
+                if len(hits) < depth or depth == MAX_TOP_K or len(grouping.groups(hits, key, size)) >= wanted:
+                    out[i] = grouping.first_groups(hits, key, size, skip=p.offset, take=p.k)
+                else:
+                    deeper.append(i)
+            pending, depth = deeper, min(depth * 4, MAX_TOP_K)
+        return out
 
     def mmr(
         self, texts: list[str], p: SearchParams, candidates: int, lambda_mult: float, vectors: Vectors | None = None
@@ -258,14 +292,21 @@ class Searcher:
             )
             return [list(r) for r in res]
 
+        def answers(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
+            if self.dialect is not LITE_2_5:
+                return fused(which, limit)
+            # Milvus Lite 2.5 fuses the hits of each query after the first as if the earlier queries' hits
+            # ranked before them (RRF scores of 1/81 for a first hit after 20 others): one query per call.
+            return [hits for i in which for hits in fused([i], limit)]
+
         # Ties are broken by id, as client fusion breaks them: when equal fused scores reach past the
         # hits asked for, ask again for every fused candidate.
         every = min(2 * plan.depth, MAX_TOP_K)
         asked = min(plan.keep + TIE_MARGIN, every)
-        results = fused(list(range(len(texts))), asked)
+        results = answers(list(range(len(texts))), asked)
         cut = [i for i, r in enumerate(results) if asked < every and _tie_cut(r, plan.keep, asked)]
         if cut:
-            for i, hits in zip(cut, fused(cut, every), strict=True):
+            for i, hits in zip(cut, answers(cut, every), strict=True):
                 results[i] = hits
         return assembly.server_hits(results, plan.keep)
 
