@@ -43,6 +43,7 @@ _EXPORTS = {
             "MissingDependencyError",
             "InvalidInputError",
             "InvalidTypeError",
+            "TenantRequiredError",
             "NotFittedError",
             "ParamsFileError",
             "DimensionMismatchError",
@@ -78,6 +79,7 @@ if TYPE_CHECKING:
         SchemaMismatchError,
         StoreLockedError,
         StoreStateError,
+        TenantRequiredError,
     )
     from milvus_model_adapters.rerank.api import CohereReranker, JinaReranker, VoyageReranker
     from milvus_model_adapters.rerank.base import Reranker, RerankHit

@@ -20,6 +20,10 @@ class InvalidInputError(MilvusModelAdaptersError, ValueError):
     """An argument has the right type but an unusable value (empty, out of range, unknown name)."""
 
 
+class TenantRequiredError(InvalidInputError):
+    """A store that keeps tenants was read or written without one (use ``store.for_tenant(...)``)."""
+
+
 class InvalidTypeError(MilvusModelAdaptersError, TypeError):
     """An argument has the wrong type."""
 

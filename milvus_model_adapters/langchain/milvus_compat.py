@@ -22,9 +22,9 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store.hybrid import HybridStore
 
 NOT_OFFERED: dict[str, str] = {
-    "partition_key_field": "one collection per tenant, or a tenant key in metadata and filter={...} on every call",
-    "partition_names": "a metadata key and filter={...}",
-    "num_partitions": "a metadata key and filter={...}",
+    "partition_key_field": "tenant_field='<field>' and tenant='<tenant>': a partition key that every call needs",
+    "partition_names": "tenant_field='<field>' and tenant='<tenant>', or a metadata key and filter={...}",
+    "num_partitions": "tenant_field='<field>' (Milvus's 16 partitions)",
     "metadata_schema": "metadata is one JSON field: store any keys and filter on them with filter={...} or expr",
     "enable_dynamic_field": "metadata is one JSON field: store any keys and filter on them with filter={...} or expr",
     "metadata_field": "metadata is one JSON field named 'metadata'",

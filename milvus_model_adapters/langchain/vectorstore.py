@@ -129,6 +129,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         collection: str = "documents",
         store: HybridStore | None = None,
         search_mode: SearchMode = "hybrid",
+        tenant: str | None = None,
         **store_kwargs: Any,
     ) -> None:
         """Open or create the collection.
@@ -140,6 +141,8 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
             collection: Collection name.
             store: An open :class:`HybridStore` to use instead of ``uri`` / ``collection``.
             search_mode: Default mode of ``similarity_search``.
+            tenant: Read and write this tenant's documents only, in a store opened with ``tenant_field=``
+                (see :meth:`HybridStore.for_tenant`); without it, a search may name one in its options.
             **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...);
                 ``langchain_milvus.Milvus``'s ``embedding_function``, ``collection_name``,
                 ``connection_args`` and ``drop_old`` are taken too (see
@@ -157,7 +160,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         elif options:
             raise InvalidInputError(f"store= is an open store: {', '.join(sorted(options))} cannot apply to it")
         self._embedding = embedding if isinstance(embedding, Embeddings) else None
-        self.store = store
+        self.store = store if tenant is None else store.for_tenant(tenant)
         self.search_params: SearchParams = DEFAULT_PARAMS.replace(mode=search_mode)
         """Defaults of every search (``k`` and ``mode`` included); calls override them."""
 

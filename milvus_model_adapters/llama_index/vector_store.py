@@ -93,6 +93,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         collection: str = "documents",
         embed_model: BaseEmbedding | DenseSource | None = None,
         search_params: SearchParams | None = None,
+        tenant: str | None = None,
         **store_kwargs: Any,
     ) -> None:
         """Open or create the collection.
@@ -105,6 +106,8 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
                 function, a core ``DenseEncoder``, or ``None`` for the bundled all-MiniLM-L6-v2.
             search_params: Defaults of every query (the ranker, ``fetch_k``, a reranker, ...); the
                 query decides the mode and the number of hits.
+            tenant: Read and write this tenant's nodes only, in a store opened with ``tenant_field=``
+                (see :meth:`HybridStore.for_tenant`); without it, a query may name one in its keyword arguments.
             **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...).
         """
         super().__init__(stores_text=True)
@@ -112,7 +115,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             raise InvalidTypeError(f"store must be a HybridStore, got {type(store).__name__}")
         if store is None:
             store = HybridStore(uri, collection, dense=as_dense_encoder(embed_model), **store_kwargs)
-        self._store = store
+        self._store = store if tenant is None else store.for_tenant(tenant)
         self._embed_model = embed_model if isinstance(embed_model, BaseEmbedding) else None
         self._search_params = DEFAULT_PARAMS if search_params is None else search_params
 

@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 _INT64 = (-(2**63), 2**63 - 1)
 
 
-def content_id(text: str, metadata: Mapping[str, Any] | None = None) -> str:
-    """A stable id for a document: SHA-256 of its text and metadata, hex, 32 characters."""
-    payload = json.dumps([text, dict(metadata or {})], sort_keys=True, ensure_ascii=False, default=str)
+def content_id(text: str, metadata: Mapping[str, Any] | None = None, *, namespace: str | None = None) -> str:
+    """A stable id for a document: SHA-256 of its text and metadata (and ``namespace``, if any), hex, 32 characters."""
+    content: list[Any] = [text, dict(metadata or {})] if namespace is None else [text, dict(metadata or {}), namespace]
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
@@ -38,6 +39,7 @@ def prepare(
     *,
     dim: int = 0,
     dedupe: bool = True,
+    namespace: str | None = None,
 ) -> tuple[list[Document], list[str]]:
     """Check a batch and give each text its id.
 
@@ -45,7 +47,8 @@ def prepare(
     its metadata, so the same document twice is one row; with ``dedupe=False`` it is a new random id,
     so every text is a row of its own. An id given twice for the same document is one row; given for
     two different documents it is ambiguous and refused. ``embeddings``, if given, are one dense
-    vector of ``dim`` numbers per text.
+    vector of ``dim`` numbers per text. ``namespace`` (a tenant) is part of every content id, so two
+    tenants adding the same document get two ids.
 
     Returns:
         The documents to write (one per distinct id), and the id of every text in input order.
@@ -67,8 +70,13 @@ def prepare(
     if ids is not None and (isinstance(ids, str) or len(ids) != n):
         raise InvalidInputError(f"ids must be a list with one id per text ({n})")
     given = list(ids) if ids is not None else [None] * n
-    new_id = content_id if dedupe else _random_id
-    keys = [new_id(t, m) if i is None else check_id(i) for i, t, m in zip(given, items, metas, strict=True)]
+    if not dedupe:
+        keys = [_random_id() if i is None else check_id(i) for i in given]
+    else:
+        keys = [
+            content_id(t, m, namespace=namespace) if i is None else check_id(i)
+            for i, t, m in zip(given, items, metas, strict=True)
+        ]
     for i, text in enumerate(items):
         size = len(text.encode("utf-8"))
         if size > schema.TEXT_MAX_BYTES:
@@ -90,7 +98,7 @@ def prepare(
     return docs, keys
 
 
-def _random_id(text: str, metadata: Mapping[str, Any]) -> str:
+def _random_id() -> str:
     """A new id for a document that may be stored more than once (``dedupe=False``)."""
     return uuid.uuid4().hex
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,7 +17,7 @@ from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource, as_d
 from milvus_model_adapters.encoders.shared_pass import split
 from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store import documents, indexes, schema
+from milvus_model_adapters.store import documents, indexes, schema, tenants
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter, detect, metadata_expression
 from milvus_model_adapters.store.routes.base import SparseRoute
@@ -63,6 +64,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
         client: MilvusClient | None = None,
         builtin_analyzer_params: Mapping[str, Any] | None = None,
         search_params: SearchParams | None = None,
+        tenant_field: str | None = None,
     ) -> None:
         """Open (or create) a collection.
 
@@ -94,6 +96,10 @@ class HybridStore(BM25Upkeep, SearchMethods):
             client: An existing ``MilvusClient`` to use instead of opening one.
             builtin_analyzer_params: Milvus analyzer parameters for ``sparse="builtin"``.
             search_params: Defaults of :meth:`search` (see :class:`SearchParams`).
+            tenant_field: Keep a tenant on every row in a field of this name (a new collection's; see
+                :mod:`~milvus_model_adapters.store.tenants`): every read and write then goes through
+                :meth:`for_tenant` (or a search's ``tenant=``), and a call without a tenant is a
+                :class:`~milvus_model_adapters.errors.TenantRequiredError`.
 
         Raises:
             SchemaMismatchError: If the collection exists with another schema or dimension.
@@ -108,6 +114,9 @@ class HybridStore(BM25Upkeep, SearchMethods):
             sparse, analyzer=analyzer, k1=k1, b=b, builtin_analyzer_params=builtin_analyzer_params
         )
         self.search_params = search_params if search_params is not None else SearchParams()
+        self.tenant_field = tenants.check_tenant_field(tenant_field) if tenant_field is not None else None
+        self.tenant: str | None = None
+        """The tenant of a view (:meth:`for_tenant`); ``None`` for the store itself."""
         self.uri = os.fspath(uri)
         self.collection = collection
         self.is_local = is_local_uri(self.uri)
@@ -134,12 +143,13 @@ class HybridStore(BM25Upkeep, SearchMethods):
             sparse_index, engine=self.dialect, builtin_bm25=self.sparse.builtin_function
         )
         self.sparse.attach(self.client, collection, local=self.is_local)
+        self.sparse.carried = (self.tenant_field,) if self.tenant_field else ()
         self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.dialect)
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):
             self._open_collection()
-            self.sparse.open(self.count())
+            self.sparse.open(self._count_all())
 
     def _open_collection(self) -> None:
         """Check an existing collection against this store's schema, or create it; then load it.
@@ -149,13 +159,24 @@ class HybridStore(BM25Upkeep, SearchMethods):
         """
         client, name, builtin = self.client, self.collection, self.sparse.builtin_function
         if client.has_collection(name):
-            schema.check_schema(client.describe_collection(name), name=name, dim=self.dense.dim, builtin_bm25=builtin)
+            schema.check_schema(
+                client.describe_collection(name),
+                name=name,
+                dim=self.dense.dim,
+                builtin_bm25=builtin,
+                tenant_field=self.tenant_field,
+            )
             self.sparse.check_existing()
         else:
             client.create_collection(
                 name,
                 schema=schema.build_schema(
-                    client, dim=self.dense.dim, builtin_bm25=builtin, analyzer_params=self.sparse.analyzer_params
+                    client,
+                    dim=self.dense.dim,
+                    builtin_bm25=builtin,
+                    analyzer_params=self.sparse.analyzer_params,
+                    tenant_field=self.tenant_field,
+                    partition_key=tenants.uses_partition_key(self.dialect),
                 ),
                 index_params=schema.build_index_params(
                     client, dense_index=self._dense_index, sparse_index=self._sparse_index
@@ -171,8 +192,29 @@ class HybridStore(BM25Upkeep, SearchMethods):
                 self.client.drop_collection(self.collection)
             self.sparse.drop()
 
+    def for_tenant(self, tenant: str) -> HybridStore:
+        """A view of this store that reads and writes ``tenant``'s documents only.
+
+        The view shares the store's connection, model and statistics; closing it leaves the store open.
+
+        Raises:
+            InvalidInputError: If the store keeps no tenants, or ``tenant`` is not a valid tenant.
+        """
+        if self.tenant_field is None:
+            raise InvalidInputError("this store keeps no tenants: open it with tenant_field=... to use them")
+        view = copy.copy(self)
+        view.tenant = tenants.check_tenant(tenant)
+        view._is_view = True
+        return view
+
+    def _scope(self, asked: str | None = None) -> str:
+        """The expression confining a call to this view's tenant (or ``asked``); ``""`` without tenants."""
+        return tenants.scope(self.tenant_field, self.tenant, asked=asked)
+
     def close(self) -> None:
         """Flush and close; a Lite file is released for other processes (a ``client=`` given stays open)."""
+        if self._is_view:
+            return
         with self._lock:
             self._searcher.close()
             try:
@@ -181,6 +223,8 @@ class HybridStore(BM25Upkeep, SearchMethods):
             finally:
                 if self._owns_client:
                     disconnect(self.client, self.uri)
+
+    _is_view = False
 
     def __enter__(self) -> HybridStore:
         return self
@@ -224,9 +268,14 @@ class HybridStore(BM25Upkeep, SearchMethods):
             InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
             DimensionMismatchError: If an embedding does not have the dimension of the collection.
         """
-        docs, keys = documents.prepare(texts, metadatas, ids, embeddings, dim=self.dense.dim, dedupe=dedupe)
+        scope = self._scope()
+        docs, keys = documents.prepare(
+            texts, metadatas, ids, embeddings, dim=self.dense.dim, dedupe=dedupe, namespace=self.tenant
+        )
         batch_size = check_positive_int(batch_size, what="batch_size")
         self.sparse.check_documents([d.metadata for d in docs])
+        if scope:
+            self._refuse_other_tenants_ids([d.id for d in docs])
         bar = progress(len(docs), show_progress, "Indexing", "doc")
         try:
             for start in range(0, len(docs), batch_size):
@@ -245,6 +294,21 @@ class HybridStore(BM25Upkeep, SearchMethods):
         """:meth:`add` in a worker thread."""
         return await asyncio.to_thread(self.add, texts, *args, **kwargs)
 
+    def _refuse_other_tenants_ids(self, ids: list[str]) -> None:
+        """Refuse ids another tenant's documents hold: writing them would replace those documents."""
+        assert self.tenant_field is not None and self.tenant is not None
+        for start in range(0, len(ids), 1000):
+            with milvus_errors("check the ids of the documents"):
+                rows = self.client.get(
+                    self.collection, ids=ids[start : start + 1000], output_fields=[self.tenant_field]
+                )
+            taken = sorted(r[schema.ID] for r in rows if r[self.tenant_field] != self.tenant)
+            if taken:
+                raise InvalidInputError(
+                    f"ids {', '.join(map(repr, taken[:5]))} are another tenant's in this collection; "
+                    "give these documents other ids (nothing was written)"
+                )
+
     def _write_batch(self, docs: list[Document]) -> None:
         given = [d.embedding for d in docs]
         dense = self.dense.encode_documents([d.text for d in docs]) if None in given else given
@@ -252,6 +316,9 @@ class HybridStore(BM25Upkeep, SearchMethods):
             {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
             for d, v in zip(docs, dense, strict=True)
         ]
+        if self.tenant_field is not None:
+            for row in rows:
+                row[self.tenant_field] = self.tenant
         with self._lock, milvus_errors("write documents"):
             self.sparse.write(rows)
 
@@ -284,18 +351,29 @@ class HybridStore(BM25Upkeep, SearchMethods):
     # ------------------------------------------------------------------ reads
     def get(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Document]:
         """Documents by id, in the order given, with their dense vectors if asked; unknown ids are skipped."""
+        scope = self._scope()
         keys = documents.check_ids(ids)
         if not keys:
             return []
-        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
+        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else list(schema.OUTPUT_FIELDS)
+        if scope:
+            fields.append(str(self.tenant_field))
         with milvus_errors("get documents"):
-            rows = {r[schema.ID]: r for r in self.client.get(self.collection, ids=keys, output_fields=fields)}
+            found = self.client.get(self.collection, ids=keys, output_fields=fields)
+        rows = {r[schema.ID]: r for r in found if not scope or r[str(self.tenant_field)] == self.tenant}
         return [documents.from_row(rows[k]) for k in keys if k in rows]
 
-    def count(self) -> int:
-        """Number of stored documents."""
+    def _count_all(self) -> int:
+        """Number of stored documents, every tenant's."""
         with milvus_errors("count documents"):
             rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def count(self) -> int:
+        """Number of stored documents (the view's tenant's, in a view)."""
+        scope = self._scope()
+        with milvus_errors("count documents"):
+            rows = self.client.query(self.collection, filter=scope, output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
     def documents(
@@ -323,7 +401,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
 
     def _where(self, filter: Filter | None, expr: str | None) -> str:
         """The expression of a filter and a raw expression (bare names in it are metadata keys)."""
-        return combine(compile_filter(filter, self.dialect), metadata_expression(expr) if expr else None)
+        return combine(self._scope(), compile_filter(filter, self.dialect), metadata_expression(expr) if expr else None)
 
     def _query(self, where: str, fields: list[str], action: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         return query_all(self.client, self.collection, where, fields, action=action, limit=limit)
@@ -331,5 +409,8 @@ class HybridStore(BM25Upkeep, SearchMethods):
     def __repr__(self) -> str:
         return (
             f"HybridStore(uri={self.uri!r}, collection={self.collection!r}, "
-            f"sparse={self.sparse!r}, dense={self.dense!r})"
+            f"sparse={self.sparse!r}, dense={self.dense!r}"
+            + (f", tenant_field={self.tenant_field!r}" if self.tenant_field else "")
+            + (f", tenant={self.tenant!r}" if self.tenant else "")
+            + ")"
         )

@@ -19,6 +19,7 @@ OUTPUT_FIELDS = [ID, TEXT, METADATA]
 ID_MAX_LENGTH = 512
 TEXT_MAX_BYTES = 65535
 BM25_FUNCTION = "bm25_fn"
+TENANT_MAX_BYTES = 255
 
 
 EMPTY_SPARSE_DIMENSION = 2**32 - 2
@@ -39,12 +40,21 @@ def statistics_collection(collection: str) -> str:
     return f"{collection}_bm25"
 
 
-def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer_params: dict[str, Any] | None) -> Any:
-    """Create the schema: string id, text, JSON metadata, dense vector, sparse BM25 vector.
+def build_schema(
+    client: MilvusClient,
+    *,
+    dim: int,
+    builtin_bm25: bool,
+    analyzer_params: dict[str, Any] | None,
+    tenant_field: str | None = None,
+    partition_key: bool = False,
+) -> Any:
+    """Create the schema: string id, text, JSON metadata, dense vector, sparse BM25 vector, and a tenant.
 
     With client-side BM25 the sparse field holds this package's BM25 document vectors; the
     statistics can always be recounted from ``text``. With Milvus's built-in BM25 the sparse field
-    is the output of a BM25 function over ``text``.
+    is the output of a BM25 function over ``text``. ``tenant_field``, if given, is a string field
+    (a partition key if ``partition_key``; see :mod:`~milvus_model_adapters.store.tenants`).
     """
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field(ID, DataType.VARCHAR, is_primary=True, max_length=ID_MAX_LENGTH)
@@ -58,6 +68,8 @@ def build_schema(client: MilvusClient, *, dim: int, builtin_bm25: bool, analyzer
     schema.add_field(METADATA, DataType.JSON)
     schema.add_field(DENSE, DataType.FLOAT_VECTOR, dim=dim)
     schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
+    if tenant_field is not None:
+        schema.add_field(tenant_field, DataType.VARCHAR, max_length=TENANT_MAX_BYTES, is_partition_key=partition_key)
     if builtin_bm25:
         schema.add_function(
             Function(
@@ -85,8 +97,25 @@ def has_builtin_bm25(description: dict[str, Any]) -> bool:
     return bool(description.get("functions")) or bool(fields.get(SPARSE, {}).get("is_function_output"))
 
 
-def check_schema(description: dict[str, Any], *, name: str, dim: int, builtin_bm25: bool) -> None:
+def tenant_field_of(description: dict[str, Any]) -> str | None:
+    """The tenant field of an existing collection (its string field besides id and text), if it has one."""
+    for found in description.get("fields", []):
+        if found["name"] not in (ID, TEXT) and found["type"] == DataType.VARCHAR:
+            return str(found["name"])
+    return None
+
+
+def check_schema(
+    description: dict[str, Any], *, name: str, dim: int, builtin_bm25: bool, tenant_field: str | None = None
+) -> None:
     """Raise :class:`SchemaMismatchError` unless an existing collection has this store's schema."""
+    stored_tenant = tenant_field_of(description)
+    if stored_tenant != tenant_field:
+        if stored_tenant is None:
+            reason = f"it keeps no tenants, this store keeps them in field {tenant_field!r}"
+        else:
+            reason = f"it keeps tenants in field {stored_tenant!r}: open it with tenant_field={stored_tenant!r}"
+        raise SchemaMismatchError(f"collection {name!r} exists with a different schema: {reason}")
     fields = {f["name"]: f for f in description.get("fields", [])}
     expected: dict[str, DataType] = {
         ID: DataType.VARCHAR,

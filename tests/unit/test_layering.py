@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rerankers", ("rerank",)),
     ("the collection", ("store.schema", "store.types", "store.connection", "store.lite_files")),
     ("filters", ("store.filters",)),
-    ("documents", ("store.documents",)),
+    ("documents and tenants", ("store.documents", "store.tenants")),
     ("sparse routes", ("store.routes",)),
     ("search", ("store.search",)),
     ("the store", ("store.hybrid", "store.upkeep", "store")),

@@ -36,17 +36,25 @@ def metadata_expression(expr: str) -> str:
     (:data:`KEYWORDS`), or a function (followed by ``(``).
 
     Raises:
-        FilterError: If a string literal is not closed.
+        FilterError: If a string literal is not closed, or parentheses are unbalanced (an expression is
+            joined to others inside parentheses, and must not close them: a tenant's scope stays whole).
     """
     out: list[str] = []
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(expr)]
+    depth = 0
     for i, (kind, text) in enumerate(tokens):
         if kind == "other" and text in "\"'":
             raise FilterError(f"the expression {expr!r} has a string that is not closed")
+        if kind == "other" and text in "()":
+            depth += 1 if text == "(" else -1
+            if depth < 0:
+                raise FilterError(f"the expression {expr!r} closes a parenthesis it did not open")
         if kind == "name" and _is_key(text, tokens[i + 1 :]):
             out.append(f"{schema.METADATA}[{json.dumps(text)}]")
         else:
             out.append(text)
+    if depth:
+        raise FilterError(f"the expression {expr!r} leaves a parenthesis open")
     return "".join(out)
 
 

@@ -42,6 +42,8 @@ class SparseRoute(ABC):
     collection: str
     local: bool
     """Whether the collection is in a Milvus Lite file (whose lock rules out other processes)."""
+    carried: tuple[str, ...] = ()
+    """Fields of the collection beyond the store's own (a tenant) that rows written again must keep."""
 
     def attach(self, client: MilvusClient, collection: str, *, local: bool) -> None:
         """Bind to ``collection`` through ``client``."""

@@ -241,7 +241,7 @@ class ClientBM25(SparseRoute):
     def refresh(self, *, batch_size: int, show_progress: bool) -> int:
         """Re-encode every stored sparse vector at the current average document length (dense vectors kept)."""
         self._sync(force=True)
-        fields = [schema.ID, schema.TEXT, schema.METADATA, schema.DENSE]
+        fields = [schema.ID, schema.TEXT, schema.METADATA, schema.DENSE, *self.carried]
         done = 0
         bar = progress(self.encoder.corpus_size, show_progress, "Re-encoding BM25", "doc")
         pending: list[dict[str, Any]] = []
@@ -261,7 +261,7 @@ class ClientBM25(SparseRoute):
 
     def _reencode(self, rows: list[dict[str, Any]]) -> int:
         vectors = self._dicts(self.encoder.document_vectors(analyze_rows(self.encoder, rows)))
-        fields = (schema.ID, schema.TEXT, schema.METADATA)
+        fields = (schema.ID, schema.TEXT, schema.METADATA, *self.carried)
         new = [
             {**{f: r[f] for f in fields}, schema.DENSE: list(r[schema.DENSE]), schema.SPARSE: v}
             for r, v in zip(rows, vectors, strict=True)

@@ -23,6 +23,10 @@ class SearchMethods:
     search_params: SearchParams
     _searcher: Searcher
 
+    def _scope(self, asked: str | None = None) -> str:
+        """The expression confining a search to a tenant (see :mod:`~milvus_model_adapters.store.tenants`)."""
+        raise NotImplementedError
+
     def search(
         self,
         query: str,
@@ -86,7 +90,8 @@ class SearchMethods:
         given = None if vectors is None else documents.check_query_vectors(vectors, self.dense.dim)
         if given is not None and len(given) != len(texts):
             raise InvalidInputError(f"{len(given)} vectors for {len(texts)} queries")
-        return self._searcher.run(texts, self._params(k, params, options), given)
+        p = self._params(k, params, options)
+        return self._searcher.run(texts, p, given, scope=self._scope(p.tenant))
 
     async def asearch_many(
         self,
@@ -123,7 +128,7 @@ class SearchMethods:
             isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense)
         ):
             raise InvalidInputError("search_by_vector can only rerank with the store model's CosineReranker")
-        return self._searcher.run([""], p, vectors)[0]
+        return self._searcher.run([""], p, vectors, scope=self._scope(p.tenant))[0]
 
     def mmr_search(
         self,
@@ -155,10 +160,14 @@ class SearchMethods:
             raise InvalidInputError(f"candidates must be <= {MAX_TOP_K} and lambda_mult in [0, 1]")
         if p.group_by is not None:
             raise InvalidInputError("MMR picks among single hits: group_by does not apply to it (use search)")
+        scope = self._scope(p.tenant)
         if isinstance(query, str):
-            return self._searcher.mmr(check_texts([query], what="queries"), p, candidates, float(lambda_mult))[0]
+            texts = check_texts([query], what="queries")
+            return self._searcher.mmr(texts, p, candidates, float(lambda_mult), scope=scope)[0]
         vectors = documents.check_query_vectors([query], self.dense.dim)
-        return self._searcher.mmr([""], p.replace(mode="dense"), candidates, float(lambda_mult), vectors)[0]
+        return self._searcher.mmr([""], p.replace(mode="dense"), candidates, float(lambda_mult), vectors, scope=scope)[
+            0
+        ]
 
     def _params(self, k: int | None, params: SearchParams | None, options: SearchOptions) -> SearchParams:
         if k is not None:

@@ -28,6 +28,7 @@ from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reran
 from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.search.knobs import Knobs
+from milvus_model_adapters.store.tenants import check_tenant
 from milvus_model_adapters.store.types import MODES, SearchMode
 
 Fusion = Literal["client", "server"]
@@ -64,6 +65,7 @@ class SearchOptions(TypedDict, total=False):
     fusion: Fusion
     group_by: str | None
     group_size: int
+    tenant: str | None
     knobs: Knobs
     ef: int | None
     nprobe: int | None
@@ -108,6 +110,8 @@ class SearchParams:
             (:mod:`~milvus_model_adapters.store.search.grouping`); ``offset`` counts groups too.
         group_size: Hits kept per group (with ``group_by`` only); a group holds fewer when the search
             found fewer.
+        tenant: The tenant whose documents a store with tenants searches (see
+            :mod:`~milvus_model_adapters.store.tenants`); a view of a tenant takes it from the view.
     """
 
     k: int = 10
@@ -122,6 +126,7 @@ class SearchParams:
     fusion: Fusion = "client"
     group_by: str | None = None
     group_size: int = 1
+    tenant: str | None = None
     knobs: Knobs = Knobs()
     _filter_node: Node | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -163,6 +168,8 @@ class SearchParams:
         if self.reranker is not None:
             object.__setattr__(self, "reranker", as_reranker(self.reranker))
         _check_grouping(self.group_by, self.group_size, self.k + self.offset)
+        if self.tenant is not None:
+            check_tenant(self.tenant)
         if not isinstance(self.knobs, Knobs):
             raise InvalidTypeError(f"knobs must be a Knobs, got {type(self.knobs).__name__}")
 

@@ -22,7 +22,7 @@ from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
-from milvus_model_adapters.store.filters import LITE_2_5, Dialect
+from milvus_model_adapters.store.filters import LITE_2_5, Dialect, combine
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.search import assembly, grouping
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit
@@ -58,7 +58,13 @@ class Searcher:
         self._index_type: str | None = None
 
     def run(
-        self, texts: list[str], p: SearchParams, vectors: Vectors | None = None, *, with_vectors: bool = False
+        self,
+        texts: list[str],
+        p: SearchParams,
+        vectors: Vectors | None = None,
+        *,
+        with_vectors: bool = False,
+        scope: str = "",
     ) -> list[list[Hit]]:
         """The hits of each query, best first, at most ``p.k`` each.
 
@@ -68,13 +74,14 @@ class Searcher:
             vectors: The queries' dense vectors, if known.
             with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
                 and single routes read it in the search itself; server fusion does not).
+            scope: The expression every hit must meet besides ``p``'s filter (a tenant's).
         """
         if p.group_by is not None:
-            return self._grouped(texts, p, vectors, with_vectors)
+            return self._grouped(texts, p, vectors, with_vectors, scope)
         if p.offset:
-            pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors)
+            pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors, scope=scope)
             return [hits[p.offset :] for hits in pages]
-        where = p.where(self.dialect)
+        where = combine(scope, p.where(self.dialect))
         plan = assembly.plan(p)
         knobs = p.knobs
         # The engine's knobs meet the collection's index here, before any call: refusals come first.
@@ -103,7 +110,7 @@ class Searcher:
         return [hits[: p.k] for hits in results]
 
     def _grouped(
-        self, texts: list[str], p: SearchParams, vectors: Vectors | None, with_vectors: bool
+        self, texts: list[str], p: SearchParams, vectors: Vectors | None, with_vectors: bool, scope: str
     ) -> list[list[Hit]]:
         """Groups ``p.offset`` to ``p.offset + p.k`` of each query, from a search deep enough to hold them.
 
@@ -124,6 +131,7 @@ class Searcher:
                 dataclasses.replace(flat, k=depth),
                 None if vectors is None else vectors[pending],
                 with_vectors=with_vectors,
+                scope=scope,
             )
             deeper = []
             for i, hits in zip(pending, found, strict=True):
@@ -135,18 +143,25 @@ class Searcher:
         return out
 
     def mmr(
-        self, texts: list[str], p: SearchParams, candidates: int, lambda_mult: float, vectors: Vectors | None = None
+        self,
+        texts: list[str],
+        p: SearchParams,
+        candidates: int,
+        lambda_mult: float,
+        vectors: Vectors | None = None,
+        *,
+        scope: str = "",
     ) -> list[list[Hit]]:
         """``p.k`` hits of each query picked by maximal marginal relevance among its ``candidates`` best.
 
         With an offset, the first ``p.offset`` of the ``p.k + p.offset`` picks are skipped.
         """
         if p.offset:
-            pages = self.mmr(texts, p.whole_page(), candidates, lambda_mult, vectors)
+            pages = self.mmr(texts, p.whole_page(), candidates, lambda_mult, vectors, scope=scope)
             return [hits[p.offset :] for hits in pages]
         if vectors is None:
             vectors = self._encode_queries(texts)
-        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True)
+        found = self.run(texts, p.replace(k=max(candidates, p.k)), vectors, with_vectors=True, scope=scope)
         stored = self._vectors_of([h for hits in found for h in hits])
         out = []
         for query_vector, hits in zip(vectors, found, strict=True):
