@@ -168,6 +168,7 @@ class HybridStore(BM25Upkeep, SearchMethods):
             )
             self.sparse.check_existing()
         else:
+            partition_key = tenants.uses_partition_key(self.dialect)
             client.create_collection(
                 name,
                 schema=schema.build_schema(
@@ -176,10 +177,13 @@ class HybridStore(BM25Upkeep, SearchMethods):
                     builtin_bm25=builtin,
                     analyzer_params=self.sparse.analyzer_params,
                     tenant_field=self.tenant_field,
-                    partition_key=tenants.uses_partition_key(self.dialect),
+                    partition_key=partition_key,
                 ),
                 index_params=schema.build_index_params(
-                    client, dense_index=self._dense_index, sparse_index=self._sparse_index
+                    client,
+                    dense_index=self._dense_index,
+                    sparse_index=self._sparse_index,
+                    tenant_field=None if partition_key else self.tenant_field,
                 ),
             )
             self.sparse.create()

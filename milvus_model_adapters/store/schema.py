@@ -82,11 +82,22 @@ def build_schema(
     return schema
 
 
-def build_index_params(client: MilvusClient, *, dense_index: dict[str, Any], sparse_index: dict[str, Any]) -> Any:
-    """The index parameters of a new collection (see :mod:`~milvus_model_adapters.store.indexes`)."""
+def build_index_params(
+    client: MilvusClient,
+    *,
+    dense_index: dict[str, Any],
+    sparse_index: dict[str, Any],
+    tenant_field: str | None = None,
+) -> Any:
+    """The index parameters of a new collection (see :mod:`~milvus_model_adapters.store.indexes`).
+
+    ``tenant_field``, if given, gets an ``INVERTED`` scalar index (for a tenant field that is no partition key).
+    """
     params = client.prepare_index_params()
     params.add_index(field_name=DENSE, **dense_index)
     params.add_index(field_name=SPARSE, **sparse_index)
+    if tenant_field is not None:
+        params.add_index(field_name=tenant_field, index_type="INVERTED")
     return params
 
 
