@@ -87,7 +87,7 @@ class Searcher:
         # The engine's knobs meet the collection's index here, before any call: refusals come first.
         index_type = self._dense_index_type() if knobs.ef is not None or knobs.nprobe is not None else ""
         routes = _RouteParams(
-            dense={"metric_type": "IP", "params": knobs.dense(index_type)},
+            dense={"metric_type": "IP", "params": knobs.dense(index_type, self.dialect)},
             sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.dialect)},
             call=knobs.call_options(),
         )
