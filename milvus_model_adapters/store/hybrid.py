@@ -6,7 +6,7 @@ import asyncio
 import copy
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pymilvus import MilvusClient
@@ -18,8 +18,9 @@ from milvus_model_adapters.encoders.shared_pass import split
 from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, indexes, schema, tenants
-from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors, query_all
-from milvus_model_adapters.store.filters import Filter, combine, compile_filter, detect, metadata_expression
+from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
+from milvus_model_adapters.store.filters import Filter, combine, detect
+from milvus_model_adapters.store.reads import DocumentReads
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.routes.factory import sparse_route
 from milvus_model_adapters.store.search.methods import SearchMethods
@@ -34,7 +35,7 @@ SparseSource = Literal["bm25", "builtin"]
 top 10 agreed with exact search on 44% of hits at 20,000 rows), Milvus Lite 2.5 as FLAT."""
 
 
-class HybridStore(BM25Upkeep, SearchMethods):
+class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
     """Documents with dense and sparse (BM25) vectors in one Milvus collection, searched by either or both.
 
     ``uri`` decides where the collection lives: a file path opens Milvus Lite (embedded), an
@@ -211,10 +212,6 @@ class HybridStore(BM25Upkeep, SearchMethods):
         view._is_view = True
         return view
 
-    def _scope(self, asked: str | None = None) -> str:
-        """The expression confining a call to this view's tenant (or ``asked``); ``""`` without tenants."""
-        return tenants.scope(self.tenant_field, self.tenant, asked=asked)
-
     def close(self) -> None:
         """Flush and close; a Lite file is released for other processes (a ``client=`` given stays open)."""
         if self._is_view:
@@ -351,64 +348,6 @@ class HybridStore(BM25Upkeep, SearchMethods):
     def clear(self) -> int:
         """Delete every document; the collection and its settings stay. Returns how many were deleted."""
         return self.delete(expr=f"{schema.ID} != ''")
-
-    # ------------------------------------------------------------------ reads
-    def get(self, ids: Sequence[str], *, with_embeddings: bool = False) -> list[Document]:
-        """Documents by id, in the order given, with their dense vectors if asked; unknown ids are skipped."""
-        scope = self._scope()
-        keys = documents.check_ids(ids)
-        if not keys:
-            return []
-        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else list(schema.OUTPUT_FIELDS)
-        if scope:
-            fields.append(str(self.tenant_field))
-        with milvus_errors("get documents"):
-            found = self.client.get(self.collection, ids=keys, output_fields=fields)
-        rows = {r[schema.ID]: r for r in found if not scope or r[str(self.tenant_field)] == self.tenant}
-        return [documents.from_row(rows[k]) for k in keys if k in rows]
-
-    def _count_all(self) -> int:
-        """Number of stored documents, every tenant's."""
-        with milvus_errors("count documents"):
-            rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])
-        return int(rows[0]["count(*)"])
-
-    def count(self) -> int:
-        """Number of stored documents (the view's tenant's, in a view)."""
-        scope = self._scope()
-        with milvus_errors("count documents"):
-            rows = self.client.query(self.collection, filter=scope, output_fields=["count(*)"])
-        return int(rows[0]["count(*)"])
-
-    def documents(
-        self,
-        *,
-        filter: Filter | None = None,
-        expr: str | None = None,
-        with_embeddings: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[Document]:
-        """Iterate over stored documents, optionally filtered, at most ``limit``, with their dense vectors.
-
-        ``expr`` is a raw Milvus expression in which a bare name that is no field of the store is a
-        metadata key (``"year > 2000"``).
-        """
-        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
-        if limit is not None:
-            check_positive_int(limit, what="limit")
-        for row in self._query(self._where(filter, expr), fields, "read documents", limit=limit):
-            yield documents.from_row(row)
-
-    def ids(self, *, filter: Filter | None = None, expr: str | None = None) -> list[str]:
-        """The ids of the stored documents that ``filter`` and ``expr`` select (every id without them)."""
-        return [row[schema.ID] for row in self._query(self._where(filter, expr), [schema.ID], "read ids")]
-
-    def _where(self, filter: Filter | None, expr: str | None) -> str:
-        """The expression of a filter and a raw expression (bare names in it are metadata keys)."""
-        return combine(self._scope(), compile_filter(filter, self.dialect), metadata_expression(expr) if expr else None)
-
-    def _query(self, where: str, fields: list[str], action: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
-        return query_all(self.client, self.collection, where, fields, action=action, limit=limit)
 
     def __repr__(self) -> str:
         return (
