@@ -193,3 +193,48 @@ def test_invalid_grouping_is_refused(filled_store: HybridStore, options: dict[st
 def test_mmr_refuses_grouping(filled_store: HybridStore) -> None:
     with pytest.raises(InvalidInputError, match="group_by does not apply"):
         filled_store.mmr_search(CORPUS[0], 3, group_by="topic")
+
+
+def test_groups_agree_with_milvus_grouping_search_on_the_same_rows(chunks: tuple[HybridStore, np.ndarray]) -> None:
+    """Milvus groups by a scalar field (not a JSON key): the same rows with ``source`` as a field of its own,
+    searched with ``group_by_field``, give the store's groups: the same sources, best chunk first."""
+    from pymilvus import DataType
+
+    store, vectors = chunks
+    _, metadatas, _ = _rows()
+    client, name = store.client, f"{store.collection}_raw"
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=16)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("source", DataType.VARCHAR, max_length=32)
+    index = client.prepare_index_params()
+    index.add_index(field_name="dense", index_type="FLAT", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=index)
+    try:
+        rows = [
+            {"id": f"c{i:03d}", "dense": v.tolist(), "source": repr(m.get("source", f"alone-{i}"))}
+            for i, (v, m) in enumerate(zip(vectors, metadatas, strict=True))
+        ]
+        client.insert(name, rows)
+        client.load_collection(name)
+        source_of = {r["id"]: r["source"] for r in rows}
+        for query in np.random.default_rng(12).standard_normal((5, DIM)).astype(np.float32):
+            for size in (1, 3):
+                theirs = client.search(
+                    name,
+                    [query.tolist()],
+                    anns_field="dense",
+                    limit=5,
+                    group_by_field="source",
+                    group_size=size,
+                    output_fields=["source"],
+                    search_params={"metric_type": "IP"},
+                )[0]
+                ours = store.search_by_vector(query.tolist(), 5, group_by="source", group_size=size)
+                firsts = list(dict.fromkeys(h["entity"]["source"] for h in theirs))
+                groups = _python_groups(ours, size)
+                assert [source_of[g[0].id] for g in groups] == firsts  # the same sources, in the same order
+                best = {h["entity"]["source"]: h["id"] for h in reversed(theirs)}  # each source's first hit
+                assert [g[0].id for g in groups] == [best[s] for s in firsts]
+    finally:
+        client.drop_collection(name)
