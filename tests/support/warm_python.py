@@ -34,8 +34,12 @@ WARM_MODULES = (
     "pymilvus",
     "milvus_model_adapters",
     "milvus_model_adapters.store",
+    "milvus_lite.server_manager",
+    "milvus_lite.adapter.grpc.server",  # Milvus Lite 3's engine, imported when a script opens a file
     "langchain_core.documents",
     "llama_index.core",
+    "milvus_model_adapters.langchain",
+    "milvus_model_adapters.llama_index",
 )
 
 _server: subprocess.Popen[str] | None = None
@@ -77,10 +81,14 @@ def run(
         )
 
 
+_PER_TEST = ("PYTEST_CURRENT_TEST",)
+"""Variables that change from one test to the next and that importing does not read."""
+
+
 def _started(env: dict[str, str]) -> subprocess.Popen[str]:
     """The server, (re)started when the environment it imported under differs from ``env``."""
     global _server, _server_env
-    if _server is not None and (_server.poll() is not None or _server_env != env):
+    if _server is not None and (_server.poll() is not None or _server_env != _lasting(env)):
         _stop()
     if _server is None:
         root = Path(__file__).resolve().parents[2]
@@ -92,8 +100,13 @@ def _started(env: dict[str, str]) -> subprocess.Popen[str]:
             cwd=root,
             env={**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))},
         )
-        _server_env = dict(env)
+        _server_env = _lasting(env)
     return _server
+
+
+def _lasting(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the variables pytest sets per test (the child still gets them)."""
+    return {k: v for k, v in env.items() if k not in _PER_TEST}
 
 
 def _stop() -> None:
