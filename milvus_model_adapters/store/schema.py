@@ -14,6 +14,8 @@ TEXT = "text"
 METADATA = "metadata"
 DENSE = "dense"
 SPARSE = "sparse"
+STORE_FIELDS = frozenset({ID, TEXT, METADATA, DENSE, SPARSE})
+"""The fields every store's collection has (a tenant field may be added beside them)."""
 OUTPUT_FIELDS = [ID, TEXT, METADATA]
 """The fields a document is read with (its dense vector only when asked for)."""
 ID_MAX_LENGTH = 512

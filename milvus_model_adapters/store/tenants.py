@@ -21,7 +21,7 @@ from milvus_model_adapters.store.filters.emit import literal
 TENANT_MAX_BYTES = schema.TENANT_MAX_BYTES
 """Longest tenant value, in UTF-8 bytes (the field's ``max_length``)."""
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-_RESERVED = frozenset({schema.ID, schema.TEXT, schema.METADATA, schema.DENSE, schema.SPARSE})
+_RESERVED = schema.STORE_FIELDS
 
 
 def check_tenant_field(name: Any) -> str:

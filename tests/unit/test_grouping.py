@@ -44,4 +44,4 @@ def test_groups_keep_the_order_and_the_first_hits_of_each_value(values: list[str
     for g in found:  # each group: the first hits of its value, in order
         same = [h for h in hits if group_key(h, "s") == group_key(g[0], "s")]
         assert g == same[:size]
-    assert first_groups(hits, "s", size, skip=skip, take=2) == [h for g in found[skip : skip + 2] for h in g]
+    assert first_groups(found, skip=skip, take=2) == [h for g in found[skip : skip + 2] for h in g]

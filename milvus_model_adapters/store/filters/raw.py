@@ -25,7 +25,7 @@ _TOKEN = re.compile(
 )
 KEYWORDS = frozenset({"and", "or", "not", "in", "like", "exists", "true", "false", "null", "is"})
 """Words of Milvus's expression language (any case), never metadata keys."""
-FIELDS = frozenset({schema.ID, schema.TEXT, schema.METADATA, schema.DENSE, schema.SPARSE})
+FIELDS = schema.STORE_FIELDS
 """The store's own fields."""
 
 

@@ -40,6 +40,6 @@ def groups(hits: Sequence[Hit], key: str, size: int) -> list[list[Hit]]:
     return list(found.values())
 
 
-def first_groups(hits: Sequence[Hit], key: str, size: int, *, skip: int, take: int) -> list[Hit]:
-    """The hits of groups ``skip`` to ``skip + take`` of :func:`groups`, one group after the other."""
-    return [hit for group in groups(hits, key, size)[skip : skip + take] for hit in group]
+def first_groups(found: Sequence[list[Hit]], *, skip: int, take: int) -> list[Hit]:
+    """The hits of groups ``skip`` to ``skip + take`` of ``found`` (:func:`groups`), one group after the other."""
+    return [hit for group in found[skip : skip + take] for hit in group]

@@ -135,8 +135,9 @@ class Searcher:
             )
             deeper = []
             for i, hits in zip(pending, found, strict=True):
-                if len(hits) < depth or depth == MAX_TOP_K or len(grouping.groups(hits, key, size)) >= wanted:
-                    out[i] = grouping.first_groups(hits, key, size, skip=p.offset, take=p.k)
+                held = grouping.groups(hits, key, size)
+                if len(hits) < depth or depth == MAX_TOP_K or len(held) >= wanted:
+                    out[i] = grouping.first_groups(held, skip=p.offset, take=p.k)
                 else:
                     deeper.append(i)
             pending, depth = deeper, min(depth * 4, MAX_TOP_K)
