@@ -74,13 +74,24 @@ def _lite_client(kwargs: dict[str, Any], uri: str) -> MilvusClient:
 
     Milvus Lite 2.5 starts a server process per file and pymilvus gives it ten seconds to answer; on a
     busy machine it can take longer. While that process runs, connecting is tried again (it is reused,
-    not started twice), up to :data:`BUSY_ATTEMPTS` times.
+    not started twice), up to :data:`BUSY_ATTEMPTS` times. A server process that has ended (killed, or
+    crashed while starting) is started again, once; one that ended before this call is never reused.
     """
+    _forget_ended_lite_server(uri)
+    restarted = False
     for attempt in range(1, BUSY_ATTEMPTS + 1):
         try:
             return MilvusClient(**kwargs)
         except Exception as exc:  # pymilvus raises several types for a failed start
             text = shorten(str(getattr(exc, "message", "") or exc))
+        ended = _lite_server_exit_code(uri)
+        if ended is not None and not restarted:
+            text += f" (its server process ended with code {ended}; it was started again)"
+            _forget_ended_lite_server(uri)
+            restarted = True
+            continue
+        if ended is not None:
+            text += f" (its server process ended with code {ended}, again)"
         if attempt == BUSY_ATTEMPTS or not _lite_server_running(uri):
             break
     broken = _lite_import_error()
@@ -117,15 +128,39 @@ def _server_client(kwargs: dict[str, Any], uri: str, timeout: float) -> MilvusCl
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _lite_server_running(uri: str) -> bool:
-    """Whether a Milvus Lite 2.5 server process of this process serves the file ``uri`` (3.x has none)."""
+def _lite_server_process(uri: str) -> Any:
+    """The Milvus Lite 2.5 server process (a ``subprocess.Popen``) this process started for ``uri``, or None.
+
+    Milvus Lite 3 has none: it serves files from this process.
+    """
     try:
         from milvus_lite.server_manager import server_manager_instance
     except ImportError:
-        return False
+        return None
     server = getattr(server_manager_instance, "_servers", {}).get(os.path.realpath(os.path.abspath(uri)))
-    process = getattr(server, "_p", None)
+    return getattr(server, "_p", None)
+
+
+def _lite_server_running(uri: str) -> bool:
+    """Whether a Milvus Lite 2.5 server process of this process serves the file ``uri``."""
+    process = _lite_server_process(uri)
     return process is not None and process.poll() is None
+
+
+def _lite_server_exit_code(uri: str) -> int | None:
+    """The exit code of the Milvus Lite 2.5 server process started for ``uri``, if it has ended."""
+    process = _lite_server_process(uri)
+    return None if process is None else process.poll()
+
+
+def _forget_ended_lite_server(uri: str) -> None:
+    """Drop the record of an ended server process of ``uri``, so that connecting starts a new one.
+
+    Milvus Lite's manager keeps a server per file for the life of the process and hands out its socket
+    even after the process died, which would make every later connection time out.
+    """
+    if _lite_server_exit_code(uri) is not None:
+        release_lite_file(uri)
 
 
 def _listening(uri: str) -> bool:

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.store import HybridStore
 from tests.support.corpus import CORPUS
+from tests.support.fixed_dense import HashDense
 
 INGEST = textwrap.dedent(
     """
@@ -141,6 +143,20 @@ def test_concurrent_ingest_and_query_never_see_half_written_documents(store: Hyb
     assert np.isfinite([h.score for h in store.search("wings", k=10)]).all()
 
 
+def _lite_server_of(uri: str, *, start: bool = True) -> Any:
+    """The Milvus Lite 2.5 server process serving ``uri`` (skips on the generation that has none).
+
+    It is started through Milvus Lite's own manager, as pymilvus starts it, but with no client connected.
+    """
+    manager = pytest.importorskip("milvus_lite.server_manager").server_manager_instance
+    if start:
+        manager.start_and_get_uri(uri)
+    process = getattr(manager._servers.get(os.path.realpath(uri)), "_p", None)
+    if start and process is None:
+        pytest.skip("this Milvus Lite generation serves files from this process, not from a server process")
+    return process
+
+
 def test_a_milvus_lite_server_slow_to_answer_is_waited_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Milvus Lite 2.5's server process may answer after pymilvus's connection timeout on a busy machine."""
     from pymilvus import MilvusClient
@@ -148,12 +164,7 @@ def test_a_milvus_lite_server_slow_to_answer_is_waited_for(tmp_path: Path, monke
     from milvus_model_adapters.store import connection
 
     uri = str(tmp_path / "slow.db")
-    MilvusClient(uri).close()  # starts the file's server process; closing the client leaves it running
-    manager = pytest.importorskip("milvus_lite.server_manager").server_manager_instance
-    process = getattr(manager._servers.get(os.path.realpath(uri)), "_p", None)
-    if process is None:
-        connection.release_lite_file(uri)
-        pytest.skip("this Milvus Lite generation serves files from this process, not from a server process")
+    process = _lite_server_of(uri)
     process.send_signal(signal.SIGSTOP)  # the server is there but does not answer
     attempts: list[dict[str, object]] = []
 
@@ -171,6 +182,48 @@ def test_a_milvus_lite_server_slow_to_answer_is_waited_for(tmp_path: Path, monke
         client = connection.connect(uri, token=None, db_name=None)
     finally:
         process.send_signal(signal.SIGCONT)
+    try:
+        assert client.list_collections() == []
+        assert len(attempts) == 2
+    finally:
+        connection.disconnect(client, uri)
+
+
+def test_a_milvus_lite_server_that_ended_is_started_again(tmp_path: Path) -> None:
+    """A file's server process killed after it started (Milvus Lite keeps handing out its socket) is replaced."""
+    uri = str(tmp_path / "ended.db")
+    with HybridStore(uri, dense=HashDense()) as store:
+        store.add(["kept across the restart"])
+    process = _lite_server_of(uri)
+    process.kill()
+    process.wait()
+    with HybridStore(uri, dense=HashDense()) as store:
+        assert _lite_server_of(uri, start=False) not in (None, process)
+        assert [d.text for d in store.documents()] == ["kept across the restart"]
+
+
+def test_a_milvus_lite_server_that_dies_while_starting_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server process ends before it answers the first connection: it is started once more."""
+    from pymilvus import MilvusClient
+
+    from milvus_model_adapters.store import connection
+
+    uri = str(tmp_path / "dies.db")
+    attempts: list[dict[str, object]] = []
+
+    def killed_on_first_attempt(**kwargs: object) -> MilvusClient:
+        attempts.append(kwargs)
+        if len(attempts) > 1:
+            return MilvusClient(**kwargs)  # type: ignore[arg-type]
+        process = _lite_server_of(uri)
+        process.kill()
+        process.wait()
+        return MilvusClient(**kwargs, timeout=0.5)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(connection, "MilvusClient", killed_on_first_attempt)
+    client = connection.connect(uri, token=None, db_name=None)
     try:
         assert client.list_collections() == []
         assert len(attempts) == 2
