@@ -36,6 +36,11 @@ INDEXES: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
         {"index_type": "HNSW", "metric_type": "IP", "params": {"M": 16, "efConstruction": 200}},
         [{}, {"ef": 64}, {"ef": 256}],
     ),
+    (
+        "AUTOINDEX (the official integrations' default)",
+        {"index_type": "AUTOINDEX", "metric_type": "IP", "params": {}},
+        [{}, {"ef": 256}],
+    ),
 ]
 
 
