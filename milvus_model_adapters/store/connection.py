@@ -87,7 +87,7 @@ def _lite_client(kwargs: dict[str, Any], uri: str) -> MilvusClient:
         ended = _lite_server_exit_code(uri)
         if ended is not None and not restarted:
             text += f" (its server process ended with code {ended}; it was started again)"
-            _forget_ended_lite_server(uri)
+            release_lite_file(uri)
             restarted = True
             continue
         if ended is not None:
