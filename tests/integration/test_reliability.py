@@ -21,17 +21,22 @@ from milvus_model_adapters.store import HybridStore
 from tests.support.corpus import CORPUS
 from tests.support.fixed_dense import HashDense
 
+ROOT = Path(__file__).resolve().parents[2]
+# The writer that is killed: a fixed dense function (no model to load), since rows and BM25 statistics
+# are the subject.
 INGEST = textwrap.dedent(
-    """
+    f"""
     import sys
+    sys.path.insert(0, {str(ROOT)!r})
+    from tests.support.fixed_dense import HashDense
     from milvus_model_adapters.store import HybridStore
     db, batches = sys.argv[1], int(sys.argv[2])
-    store = HybridStore(db)
+    store = HybridStore(db, dense=HashDense())
     for b in range(batches):
-        ids = [f"b{b}-{i}" for i in range(50)]
-        texts = [f"batch {b} document {i} about wing lift number {b * 50 + i} and engine thrust" for i in range(50)]
+        ids = [f"b{{b}}-{{i}}" for i in range(50)]
+        texts = [f"batch {{b}} document {{i}} about wing lift number {{b * 50 + i}} and engine thrust" for i in range(50)]
         store.add(texts, ids=ids)
-        print(f"ACK {b}", flush=True)
+        print(f"ACK {{b}}", flush=True)
     print("DONE", flush=True)
     """
 )
@@ -66,7 +71,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_batch(tmp_path: Path) -> No
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL
 
-    store = HybridStore(db)
+    store = HybridStore(db, dense=HashDense())
     ids = {d.id for d in store.documents()}
     for b in acked:
         assert {f"b{b}-{i}" for i in range(50)} <= ids
@@ -78,7 +83,7 @@ def test_sigkill_during_ingest_loses_no_acknowledged_batch(tmp_path: Path) -> No
         [sys.executable, str(script), db, "40"], capture_output=True, text=True, env=env, timeout=900
     )
     assert "DONE" in rerun.stdout, rerun.stderr[-2000:]
-    store = HybridStore(db)
+    store = HybridStore(db, dense=HashDense())
     assert store.count() == 40 * 50
     stored_statistics_match_rows(store)
     store.close()
