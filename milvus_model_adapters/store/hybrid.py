@@ -217,7 +217,6 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         if self._is_view:
             return
         with self._lock:
-            self._searcher.close()
             try:
                 with milvus_errors("flush before closing"):
                     self.client.flush(self.collection)

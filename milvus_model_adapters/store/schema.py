@@ -18,6 +18,8 @@ STORE_FIELDS = frozenset({ID, TEXT, METADATA, DENSE, SPARSE})
 """The fields every store's collection has (a tenant field may be added beside them)."""
 OUTPUT_FIELDS = [ID, TEXT, METADATA]
 """The fields a document is read with (its dense vector only when asked for)."""
+SEARCH_FIELDS = [TEXT, METADATA]
+"""The fields a search returns with each hit (Milvus returns the hit's id beside them)."""
 ID_MAX_LENGTH = 512
 TEXT_MAX_BYTES = 65535
 BM25_FUNCTION = "bm25_fn"

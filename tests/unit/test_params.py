@@ -80,6 +80,7 @@ def test_weights_keep_the_normalisation_of_the_current_ranker() -> None:
         ({"nprobe": 10**6}, InvalidInputError, "nprobe must be in"),
         ({"radius": "0.5"}, InvalidTypeError, "radius must be a number"),
         ({"radius": 0.8, "range_filter": 0.2}, InvalidInputError, "radius .* must be below range_filter"),
+        ({"range_filter": 0.2}, InvalidInputError, "range_filter needs a radius"),
         ({"drop_ratio_search": 1.0}, InvalidInputError, r"drop_ratio_search must be in \[0, 1\)"),
         ({"consistency_level": "strong"}, InvalidInputError, "unknown consistency_level 'strong'"),
         ({"fusion": "server"}, InvalidInputError, "min-max"),

@@ -16,6 +16,10 @@ the collection's index has the knob (``ef`` on a ``FLAT`` index) or the engine t
 refuses a ``drop_ratio_search`` other than 0) is known when the search meets the collection, and refused
 then, before Milvus is called. Milvus Lite answers every search with all it holds, whatever the
 ``consistency_level``.
+
+Milvus Lite 3 ranges only a window of the best hits (five times the hits asked): below more hits than that
+scoring above ``range_filter``, it answers nothing. There the store sends a plain dense search and keeps the
+hits in the range itself (:meth:`Knobs.store_range`), deeper until the range is covered.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class Knobs:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
                 raise InvalidTypeError(f"{name} must be a number, got {type(value).__name__}")
+        if self.range_filter is not None and self.radius is None:
+            raise InvalidInputError("range_filter needs a radius: Milvus ranges the scores between the two")
         if self.radius is not None and self.range_filter is not None and not self.radius < self.range_filter:
             raise InvalidInputError(
                 f"radius ({self.radius}) must be below range_filter ({self.range_filter}): hits score in between"
@@ -86,11 +92,21 @@ class Knobs:
                     "use FLAT for exact search there, or Milvus Lite 3 or a server for a tunable IVF index"
                 )
             params["nprobe"] = self.nprobe
-        if self.radius is not None:
-            params["radius"] = float(self.radius)
-        if self.range_filter is not None:
-            params["range_filter"] = float(self.range_filter)
+        if self.store_range(engine) is None:
+            if self.radius is not None:
+                params["radius"] = float(self.radius)
+            if self.range_filter is not None:
+                params["range_filter"] = float(self.range_filter)
         return params
+
+    def store_range(self, engine: Dialect | None) -> tuple[float | None, float | None] | None:
+        """``(radius, range_filter)`` where the store, not ``engine``, keeps the dense hits in the range.
+
+        That is Milvus Lite 3, which ranges only a window of the best hits; ``None`` elsewhere, or without a range.
+        """
+        if engine is not LITE_3 or (self.radius is None and self.range_filter is None):
+            return None
+        return self.radius, self.range_filter
 
     def sparse(self, engine: Dialect) -> dict[str, Any]:
         """The ``params`` of a sparse search on ``engine``.

@@ -1,4 +1,4 @@
-"""Running a search against Milvus: the routes side by side, server-side fusion, the rerank stage.
+"""Running a search against Milvus: client fusion of the routes, server-side fusion, the rerank stage.
 
 :class:`Searcher` turns validated :class:`~milvus_model_adapters.store.search.params.SearchParams` into Milvus
 calls and hands the raw results to the pure functions of :mod:`milvus_model_adapters.store.search.assembly`.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,7 +15,7 @@ import numpy.typing as npt
 from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
 
 from milvus_model_adapters.encoders.dense import DenseEncoder
-from milvus_model_adapters.errors import DimensionMismatchError
+from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError
 from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
@@ -28,10 +26,17 @@ from milvus_model_adapters.store.search import assembly, grouping
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit
 from milvus_model_adapters.store.search.mmr import mmr_select
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
+from milvus_model_adapters.store.search.requests import (
+    TIE_MARGIN,
+    Ask,
+    Pending,
+    RouteParams,
+    RouteRequests,
+    for_limit,
+    tie_cut,
+)
 from milvus_model_adapters.store.types import Hit
 
-TIE_MARGIN = 5
-"""Hits asked beyond those kept, so that equal scores at the cut rarely need a second search."""
 Vectors = npt.NDArray[np.float32]
 
 
@@ -54,8 +59,8 @@ class Searcher:
         self.sparse = sparse
         self._lock = lock
         self.dialect = dialect
-        self._pool: ThreadPoolExecutor | None = None
         self._index_type: str | None = None
+        self._requests = RouteRequests(client, collection)
 
     def run(
         self,
@@ -86,7 +91,13 @@ class Searcher:
         knobs = p.knobs
         # The engine's knobs meet the collection's index here, before any call: refusals come first.
         index_type = self._dense_index_type() if knobs.ef is not None or knobs.nprobe is not None else ""
-        routes = _RouteParams(
+        ranged = knobs.store_range(self.dialect)
+        if ranged is not None and p.mode == "hybrid" and p.fusion == "server":
+            raise InvalidInputError(
+                "Milvus Lite 3 ranges only a window of the best hits inside hybrid_search: "
+                "use fusion='client' for a range search there"
+            )
+        routes = RouteParams(
             dense={"metric_type": "IP", "params": knobs.dense(index_type, self.dialect)},
             sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.dialect)},
             call=knobs.call_options(),
@@ -94,8 +105,8 @@ class Searcher:
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         if vectors is None and (p.mode != "sparse" or cosine is not None):
             vectors = self._encode_queries(texts)
-        outputs = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.OUTPUT_FIELDS
-        ask = _Ask(plan.depth, where, outputs, routes)
+        outputs = [*schema.SEARCH_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.SEARCH_FIELDS
+        ask = Ask(plan.depth, where, outputs, routes, ranged)
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
                 results = self._server_hybrid(texts, vectors, plan, p, ask)
@@ -185,13 +196,6 @@ class Searcher:
             rows = self.client.get(self.collection, ids=keys, output_fields=[schema.ID, schema.DENSE])
         return {r[schema.ID]: r[schema.DENSE] for r in rows}
 
-    def close(self) -> None:
-        """Stop the worker threads."""
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-                self._pool = None
-
     def _encode_queries(self, texts: list[str]) -> Vectors:
         vectors = self.dense.encode_queries(texts)
         if vectors.shape[1] != self.dense.dim:
@@ -205,84 +209,44 @@ class Searcher:
                 self._index_type = str(self.client.describe_index(self.collection, schema.DENSE).get("index_type", ""))
         return self._index_type
 
-    def _executor(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mma-search")
-            return self._pool
-
     def _client_search(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: _Ask
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: Ask
     ) -> list[list[Hit]]:
+        # Both route searches are in flight at once. The dense one, the longer, is sent first; the BM25
+        # query vectors are computed while Milvus runs it.
+        dense = None
+        if p.mode != "sparse":
+            assert vectors is not None
+            dense = self._requests.send(list(vectors), schema.DENSE, ask)
+        sparse = self._send_sparse(texts, ask) if p.mode != "dense" else None
         rows: assembly.Rows = {}
         routes: dict[str, list[list[RouteHit]]] = {}
-        if p.mode == "hybrid":
-            # The two searches wait on Milvus, not on Python: run them side by side. The dense search
-            # (the longer one) is sent first; the BM25 query vectors are computed while Milvus runs it.
-            dense = self._executor().submit(self._dense_route, vectors, ask, rows)
-            sparse = self._sparse_route(texts, ask, rows)
-            routes["dense"], routes["sparse"] = dense.result(), sparse
-        elif p.mode == "dense":
-            routes["dense"] = self._dense_route(vectors, ask, rows)
-        else:
-            routes["sparse"] = self._sparse_route(texts, ask, rows)
+        if dense is not None:
+            routes["dense"] = assembly.route_hits(self._requests.received(dense, ask), rows, limit=ask.limit)
+        if sparse is not None:
+            asked, pending = sparse
+            routes["sparse"] = [[] for _ in texts]
+            if pending is not None:
+                found = assembly.route_hits(
+                    self._requests.received(pending, ask), rows, limit=ask.limit, score=self.sparse.score
+                )
+                for i, hits in zip(asked, found, strict=True):
+                    routes["sparse"][i] = hits
         kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
         return [
             assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, plan.keep, kinds)
             for i in range(len(texts))
         ]
 
-    def _search(self, data: list[Any], field: str, limit: int, ask: _Ask) -> list[list[dict[str, Any]]]:
-        """Milvus's hits for each query, with every hit that ties with the ``limit``-th one.
-
-        Engines order equal scores differently; with the whole group of ties at the cut,
-        :func:`~milvus_model_adapters.store.search.assembly.route_hits` keeps the same hits everywhere.
-        """
-        asked = min(limit + TIE_MARGIN, MAX_TOP_K)
-        results = self._ask(data, field, asked, ask)
-        cut = [i for i, r in enumerate(results) if _tie_cut(r, limit, asked)]
-        while cut and asked < MAX_TOP_K:
-            asked = min(asked * 4, MAX_TOP_K)
-            again = self._ask([data[i] for i in cut], field, asked, ask)
-            for i, hits in zip(cut, again, strict=True):
-                results[i] = hits
-            cut = [i for i in cut if _tie_cut(results[i], limit, asked)]
-        return results
-
-    def _ask(self, data: list[Any], field: str, limit: int, ask: _Ask) -> list[list[dict[str, Any]]]:
-        route = ask.params.dense if field == schema.DENSE else ask.params.sparse
-        res = self.client.search(
-            self.collection,
-            data=data,
-            anns_field=field,
-            limit=limit,
-            filter=ask.where,
-            output_fields=ask.outputs,
-            search_params=_for_limit(route, limit),
-            **ask.params.call,
-        )
-        return [list(r) for r in res]
-
-    def _dense_route(self, vectors: Vectors | None, ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
-        assert vectors is not None
-        found = self._search(list(vectors), schema.DENSE, ask.limit, ask)
-        return assembly.route_hits(found, rows, limit=ask.limit)
-
-    def _sparse_route(self, texts: list[str], ask: _Ask, rows: assembly.Rows) -> list[list[RouteHit]]:
+    def _send_sparse(self, texts: list[str], ask: Ask) -> tuple[list[int], Pending | None]:
+        """The sparse search of the queries that have a known term (their positions), sent."""
         with self._lock:
             data = self.sparse.queries(texts)
         asked = [i for i, d in enumerate(data) if d is not None]
-        out: list[list[RouteHit]] = [[] for _ in texts]
-        if asked:
-            queries = [data[i] for i in asked]
-            found = self._search(queries, schema.SPARSE, ask.limit, ask)
-            hits_by_query = assembly.route_hits(found, rows, limit=ask.limit, score=self.sparse.score)
-            for i, hits in zip(asked, hits_by_query, strict=True):
-                out[i] = hits
-        return out
+        return asked, self._requests.send([data[i] for i in asked], schema.SPARSE, ask) if asked else None
 
     def _server_hybrid(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: _Ask
+        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: Ask
     ) -> list[list[Hit]]:
         assert vectors is not None
         params, where = ask.params, ask.where
@@ -295,7 +259,7 @@ class Searcher:
                 AnnSearchRequest(
                     [vectors[i] for i in which],
                     schema.DENSE,
-                    _for_limit(params.dense, plan.depth),
+                    for_limit(params.dense, plan.depth),
                     plan.depth,
                     expr=where or None,
                 ),
@@ -304,7 +268,7 @@ class Searcher:
                 ),
             ]
             res = self.client.hybrid_search(
-                self.collection, requests, ranker, limit=limit, output_fields=schema.OUTPUT_FIELDS, **params.call
+                self.collection, requests, ranker, limit=limit, output_fields=schema.SEARCH_FIELDS, **params.call
             )
             return [list(r) for r in res]
 
@@ -320,7 +284,7 @@ class Searcher:
         every = min(2 * plan.depth, MAX_TOP_K)
         asked = min(plan.keep + TIE_MARGIN, every)
         results = answers(list(range(len(texts))), asked)
-        cut = [i for i, r in enumerate(results) if asked < every and _tie_cut(r, plan.keep, asked)]
+        cut = [i for i, r in enumerate(results) if asked < every and tie_cut(r, plan.keep, asked)]
         if cut:
             for i, hits in zip(cut, answers(cut, every), strict=True):
                 results[i] = hits
@@ -350,35 +314,3 @@ class Searcher:
                 top = assembly.reranked(top, ranking)
             out.append(top + gone + hits[pool:])
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class _RouteParams:
-    """The search parameters of each route (metric and knobs) and the options of every call."""
-
-    dense: dict[str, Any]
-    sparse: dict[str, Any]
-    call: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class _Ask:
-    """What each route asks of Milvus: how many hits, where, which fields, with which parameters."""
-
-    limit: int
-    where: str
-    outputs: list[str]
-    params: _RouteParams
-
-
-def _for_limit(route: dict[str, Any], limit: int) -> dict[str, Any]:
-    """A route's search parameters for a search of ``limit`` hits: HNSW's ``ef`` is never below it."""
-    knobs = route["params"]
-    if "ef" not in knobs or knobs["ef"] >= limit:
-        return route
-    return {**route, "params": {**knobs, "ef": limit}}
-
-
-def _tie_cut(hits: list[dict[str, Any]], limit: int, asked: int) -> bool:
-    """Whether hits beyond the ``asked`` ones could tie with the ``limit``-th of ``hits``."""
-    return len(hits) == asked > limit and hits[limit - 1]["distance"] == hits[-1]["distance"]
