@@ -4,8 +4,8 @@
 
 Every system gets the same documents (the shared Cranfield/CISI texts, repeated), the same ids and the
 same fixed random 384-d unit vectors, served from a table so that encoding is excluded; each holds its
-own Milvus Lite file. Queries alternate between the systems (the order rotates on every query), so the
-machine's noise hits all of them. Reported per system: search p50/p95 at ``k``, ingest rows/s (BM25
+own Milvus Lite file. Queries alternate between the systems (in a new random order for every query), so
+the machine's noise hits all of them. Reported per system: search p50/p95 at ``k``, ingest rows/s (BM25
 encoding included where the system encodes on the client), and overlap@k with our default top k.
 
 Systems (those whose package is not installed in this venv are reported as "not measured"):
@@ -230,8 +230,11 @@ def run(size: int, n_queries: int, k: int, workdir: Path) -> tuple[list[list[Any
     names = list(systems)
     samples: dict[str, list[float]] = {n: [] for n in names}
     found: dict[str, list[list[str]]] = {n: [] for n in names}
-    for turn, q in enumerate(questions):
-        for name in names[turn % len(names) :] + names[: turn % len(names)]:
+    # A new random order for every query: each system runs as often first, and after each other one (a fixed
+    # rotation would always run a system after the same neighbour, warm or cold after it).
+    shuffle = np.random.default_rng(0)
+    for q in questions:
+        for name in [names[i] for i in shuffle.permutation(len(names))]:
             t0 = time.perf_counter()
             hits = systems[name](q)
             samples[name].append(time.perf_counter() - t0)
