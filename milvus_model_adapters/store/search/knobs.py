@@ -99,14 +99,15 @@ class Knobs:
                 params["range_filter"] = float(self.range_filter)
         return params
 
-    def store_range(self, engine: Dialect | None) -> tuple[float | None, float | None] | None:
+    def store_range(self, engine: Dialect | None) -> tuple[float, float | None] | None:
         """``(radius, range_filter)`` where the store, not ``engine``, keeps the dense hits in the range.
 
-        That is Milvus Lite 3, which ranges only a window of the best hits; ``None`` elsewhere, or without a range.
+        That is Milvus Lite 3, which ranges only a window of the best hits; ``None`` elsewhere, or without a
+        range (a ``range_filter`` always comes with a ``radius``).
         """
-        if engine is not LITE_3 or (self.radius is None and self.range_filter is None):
+        if engine is not LITE_3 or self.radius is None:
             return None
-        return self.radius, self.range_filter
+        return float(self.radius), self.range_filter
 
     def sparse(self, engine: Dialect) -> dict[str, Any]:
         """The ``params`` of a sparse search on ``engine``.

@@ -64,10 +64,8 @@ class RouteRequests:
         while True:
             deeper = []
             for i, hits in zip(pending_queries, results, strict=True):
-                out[i] = [
-                    h for h in hits if (low is None or h["distance"] > low) and (high is None or h["distance"] <= high)
-                ]
-                covered = len(hits) < asked or (low is not None and hits[-1]["distance"] <= low)
+                out[i] = [h for h in hits if h["distance"] > low and (high is None or h["distance"] <= high)]
+                covered = len(hits) < asked or hits[-1]["distance"] <= low
                 held = len(out[i]) > ask.limit and out[i][ask.limit - 1]["distance"] != out[i][-1]["distance"]
                 if not (covered or held or asked == MAX_TOP_K):
                     deeper.append(i)
@@ -120,7 +118,7 @@ class Ask:
     where: str
     outputs: list[str]
     params: RouteParams
-    ranged: tuple[float | None, float | None] | None = None
+    ranged: tuple[float, float | None] | None = None
     """``(radius, range_filter)`` where the store keeps the dense hits in the range (Milvus Lite 3)."""
 
 
