@@ -1,11 +1,11 @@
 """BM25 sparse embeddings, offline and fast, with pymilvus-model's file format and scores.
 
-:class:`BM25Encoder` computes the same vectors as pymilvus-model's ``BM25EmbeddingFunction``
+``BM25Encoder`` computes the same vectors as pymilvus-model's ``BM25EmbeddingFunction``
 (documents carry the saturated, length-normalised term frequency; queries carry the IDF, so their
 inner product is the BM25 score) and reads and writes the same JSON parameters file. It differs in
 three ways: the default analyzer needs no NLTK data, a corpus is counted with NumPy rather than a
 Python loop per token, and it keeps document frequencies, so statistics can grow as documents are
-added (see :class:`~milvus_model_adapters.store.HybridStore`).
+added (see ``HybridStore``).
 """
 
 from __future__ import annotations
@@ -54,14 +54,14 @@ class BM25Encoder:
         """Create an unfitted encoder.
 
         Args:
-            analyzer: Turns a text into terms; defaults to the English :class:`Analyzer`. Any callable
+            analyzer: Turns a text into terms; defaults to the English ``Analyzer``. Any callable
                 ``str -> list[str]`` works, including pymilvus-model's analyzers.
             k1: Term-frequency saturation.
             b: Strength of document-length normalisation, in ``[0, 1]``.
             epsilon: Floor for negative IDF values, as a fraction of the average IDF (pymilvus-model's
                 rule; ``okapi`` only).
             idf: The IDF formula, ``"okapi"`` (pymilvus-model's, the default) or ``"lucene"`` (see
-                :data:`~milvus_model_adapters.bm25.idf.IDF_FORMULAS`).
+                ``IDF_FORMULAS``).
 
         Raises:
             InvalidInputError: If a setting is out of range.
@@ -153,7 +153,7 @@ class BM25Encoder:
         return self._stats.can_update
 
     def idf(self) -> npt.NDArray[np.float64]:
-        """IDF by term index, by :attr:`idf_formula` (see :func:`~milvus_model_adapters.bm25.idf.idf_values`)."""
+        """IDF by term index, by ``idf_formula`` (see ``idf_values``)."""
         self._require_fitted()
         return self._stats.idf(self.idf_formula, self.epsilon)
 
@@ -169,10 +169,10 @@ class BM25Encoder:
 
         Args:
             texts: The texts.
-            grow: Add unseen terms to the vocabulary (statistics are not touched: see :meth:`update`).
+            grow: Add unseen terms to the vocabulary (statistics are not touched: see ``update``).
                 Otherwise unseen terms count towards document length but get no weight.
-            languages: Each document's language, for a :class:`~milvus_model_adapters.multilingual.
-                MultilingualAnalyzer` (``None`` entries: not given; ``None``: none given).
+            languages: Each document's language, for a ``MultilingualAnalyzer`` (``None`` entries: not
+                given; ``None``: none given).
         """
         batch = self._terms.analyze(texts, grow=grow, languages=languages)
         self._stats.pad(len(self._terms))
@@ -243,8 +243,7 @@ class BM25Encoder:
 
         The corpus's analysis is kept until the next ``encode_documents``: ``fit(docs)`` followed by
         ``encode_documents(docs)`` (pymilvus-model's pattern) analyses ``docs`` once, as
-        :meth:`fit_transform` does. ``languages`` gives each document's language to a
-        :class:`~milvus_model_adapters.text.multilingual.MultilingualAnalyzer`.
+        ``fit_transform`` does. ``languages`` gives each document's language to a ``MultilingualAnalyzer``.
         """
         texts = check_texts(corpus, what="corpus")
         self._fit_batch = self._fit(texts, languages)
@@ -315,7 +314,7 @@ class BM25Encoder:
 
     # ------------------------------------------------------------------ persistence
     def to_params(self) -> dict[str, Any]:
-        """The parameters as pymilvus-model's JSON structure (see :mod:`milvus_model_adapters.bm25.params`)."""
+        """The parameters as pymilvus-model's JSON structure (see ``milvus_model_adapters.bm25.params``)."""
         self._require_fitted()
         frozen = not self.can_update
         return params_file.to_json(
@@ -334,20 +333,19 @@ class BM25Encoder:
         """Write the parameters as JSON, atomically; pymilvus-model's ``BM25EmbeddingFunction.load`` reads it.
 
         pymilvus-model analyses text with its own analyzer: for a file it will use, fit this encoder
-        with :class:`~milvus_model_adapters.text.pymilvus_analysis.PymilvusAnalyzer`, which gives its tokens.
+        with ``PymilvusAnalyzer``, which gives its tokens.
         """
         params_file.write(path, self.to_params())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, analyzer: TextAnalyzer | None = None) -> BM25Encoder:
-        """Read parameters saved by :meth:`save` or by pymilvus-model's ``BM25EmbeddingFunction.save``.
+        """Read parameters saved by ``save`` or by pymilvus-model's ``BM25EmbeddingFunction.save``.
 
         Args:
             path: The JSON file.
             analyzer: The analyzer to use; defaults to the one saved in the file. Files written by
                 pymilvus-model record none and get its default analysis,
-                :class:`~milvus_model_adapters.text.pymilvus_analysis.PymilvusAnalyzer` ``("en")``: pass
-                another if the file was fitted with another.
+                ``PymilvusAnalyzer("en")``: pass another if the file was fitted with another.
 
         Raises:
             ParamsFileError: If the file is missing, unreadable, not JSON, or inconsistent.
@@ -358,7 +356,7 @@ class BM25Encoder:
     def from_params(
         cls, params: Any, *, analyzer: TextAnalyzer | None = None, source: str = "parameters"
     ) -> BM25Encoder:
-        """Build an encoder from the structure :meth:`to_params` returns (or pymilvus-model's).
+        """Build an encoder from the structure ``to_params`` returns (or pymilvus-model's).
 
         Raises:
             ParamsFileError: If the structure is malformed or inconsistent.

@@ -71,11 +71,11 @@ class DenseEncoder:
             batch_size: Texts per call to the function.
             dim: Vector dimension, if the function has no ``dim`` attribute.
             batches_itself: Whether the function batches inside: it then gets up to
-                :data:`SELF_BATCHING_SLICE` texts a call (it sorts each call's texts by length, and
+                ``SELF_BATCHING_SLICE`` texts a call (it sorts each call's texts by length, and
                 slicing finely would add padding). By default, functions with a ``batch_size`` of
                 their own (sentence-transformers ones) do.
             cache: Where vectors already computed for a text are read instead of encoded again
-                (see :class:`~milvus_model_adapters.encoders.embedding_cache.EmbeddingCache`).
+                (see ``EmbeddingCache``).
 
         Raises:
             InvalidTypeError: If ``function`` lacks the methods above.
@@ -114,7 +114,7 @@ class DenseEncoder:
                 into the user's cache and need the ``onnx`` extra. See the README for which is faster.
             cache: ``True`` to keep every vector computed in the user's cache folder and read it back
                 for the same text (keyed by a digest of the model's files and the backend), or an
-                :class:`~milvus_model_adapters.encoders.embedding_cache.EmbeddingCache`.
+                ``EmbeddingCache``.
 
         Raises:
             InvalidInputError: If ``backend`` is none of the above.
@@ -139,7 +139,7 @@ class DenseEncoder:
         """Build an encoder over pymilvus-model's ``SentenceTransformerEmbeddingFunction``.
 
         With ``backend="onnx"`` or ``"onnx-int8"``, a local model folder runs through ONNX Runtime
-        instead (:class:`~milvus_model_adapters.encoders.onnx.OnnxDenseFunction`; ``kwargs`` go to it).
+        instead (``OnnxDenseFunction``; ``kwargs`` go to it).
         """
         if _check_backend(backend) != "torch":
             return cls(_onnx_function(backend, model_name_or_path, batch_size, **kwargs), batch_size=batch_size)
@@ -150,7 +150,7 @@ class DenseEncoder:
 
     @property
     def is_default_model(self) -> bool:
-        """Whether this encoder runs the shared default model on torch (see :meth:`default`)."""
+        """Whether this encoder runs the shared default model on torch (see ``default``)."""
         return any(self.function is fn for key, fn in _DEFAULT_FUNCTIONS.items() if key[2] == "torch")
 
     @property
@@ -277,7 +277,7 @@ def sentence_transformer_function(model_name_or_path: str, **kwargs: Any) -> Any
 
 
 class WrapsDenseEncoder(Protocol):
-    """An object over a :class:`DenseEncoder` (both frameworks' embeddings of this package)."""
+    """An object over a ``DenseEncoder`` (both frameworks' embeddings of this package)."""
 
     @property
     def encoder(self) -> DenseEncoder:
@@ -285,17 +285,17 @@ class WrapsDenseEncoder(Protocol):
 
 
 DenseSource: TypeAlias = "DenseEncoder | DenseFunction | WrapsDenseEncoder"
-"""What a store or an adapter accepts as its dense model: a :class:`DenseEncoder`, an object over one, or
+"""What a store or an adapter accepts as its dense model: a ``DenseEncoder``, an object over one, or
 any dense function."""
 
 
 def as_dense_encoder(source: DenseSource | None) -> DenseEncoder:
-    """The :class:`DenseEncoder` for ``source``: itself, the one it wraps, one over it, or the default.
+    """The ``DenseEncoder`` for ``source``: itself, the one it wraps, one over it, or the default.
 
     Args:
-        source: A :class:`DenseEncoder`; an object that holds one as ``encoder`` (both frameworks'
+        source: A ``DenseEncoder``; an object that holds one as ``encoder`` (both frameworks'
             embeddings of this package); any other dense function (pymilvus-model's, or a framework's
-            embeddings presented as one by its adapter); or ``None`` for :meth:`DenseEncoder.default`.
+            embeddings presented as one by its adapter); or ``None`` for ``DenseEncoder.default``.
 
     Raises:
         InvalidTypeError: If ``source`` is none of those.

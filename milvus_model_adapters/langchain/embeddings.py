@@ -16,9 +16,9 @@ class MilvusModelEmbeddings(BaseModel, Embeddings):
     """Dense embeddings from any pymilvus-model dense function; all-MiniLM-L6-v2 offline by default.
 
     Setup:
-        .. code-block:: bash
-
-            pip install "milvus-model-adapters[langchain]"
+        ```bash
+        pip install "milvus-model-adapters[langchain]"
+        ```
 
     Key init args:
         encoder: DenseEncoder
@@ -27,34 +27,34 @@ class MilvusModelEmbeddings(BaseModel, Embeddings):
             (``OpenAIEmbeddingFunction``, BGE-M3's dense output, ...).
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from milvus_model_adapters.langchain import MilvusModelEmbeddings
 
-            from milvus_model_adapters.langchain import MilvusModelEmbeddings
-
-            embeddings = MilvusModelEmbeddings()
+        embeddings = MilvusModelEmbeddings()
+        ```
 
     Embed single text:
-        .. code-block:: python
+        ```python
+        vector = embeddings.embed_query("What is Milvus Lite?")
+        print(len(vector))
+        ```
 
-            vector = embeddings.embed_query("What is Milvus Lite?")
-            print(len(vector))
-
-        .. code-block:: none
-
-            384
+        ```text
+        384
+        ```
 
     Embed multiple texts:
-        .. code-block:: python
-
-            vectors = embeddings.embed_documents(["Milvus Lite runs in-process.", "BM25 counts terms."])
-            assert len(vectors) == 2
+        ```python
+        vectors = embeddings.embed_documents(["Milvus Lite runs in-process.", "BM25 counts terms."])
+        assert len(vectors) == 2
+        ```
 
     Async:
-        .. code-block:: python
+        ```python
+        import asyncio
 
-            import asyncio
-
-            vector = asyncio.run(embeddings.aembed_query("What is Milvus Lite?"))
+        vector = asyncio.run(embeddings.aembed_query("What is Milvus Lite?"))
+        ```
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

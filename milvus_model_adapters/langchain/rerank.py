@@ -21,9 +21,9 @@ class MilvusModelReranker(BaseDocumentCompressor):
     scores in their metadata stay). Use it in ``ContextualCompressionRetriever``.
 
     Setup:
-        .. code-block:: bash
-
-            pip install "milvus-model-adapters[langchain]"
+        ```bash
+        pip install "milvus-model-adapters[langchain]"
+        ```
 
     Key init args:
         reranker: Reranker | rerank function
@@ -33,31 +33,31 @@ class MilvusModelReranker(BaseDocumentCompressor):
             How many documents to keep.
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from milvus_model_adapters.langchain import MilvusModelReranker
 
-            from milvus_model_adapters.langchain import MilvusModelReranker
-
-            reranker = MilvusModelReranker(top_n=1)
+        reranker = MilvusModelReranker(top_n=1)
+        ```
 
     Usage:
-        .. code-block:: python
+        ```python
+        from langchain_core.documents import Document
 
-            from langchain_core.documents import Document
+        docs = [Document(page_content="Bread rises with live yeast."), Document(page_content="Descale the kettle.")]
+        best = reranker.compress_documents(docs, "why does my dough not rise?")
+        print(best[0].page_content)
+        ```
 
-            docs = [Document(page_content="Bread rises with live yeast."), Document(page_content="Descale the kettle.")]
-            best = reranker.compress_documents(docs, "why does my dough not rise?")
-            print(best[0].page_content)
-
-        .. code-block:: none
-
-            Bread rises with live yeast.
+        ```text
+        Bread rises with live yeast.
+        ```
 
     Async:
-        .. code-block:: python
+        ```python
+        import asyncio
 
-            import asyncio
-
-            best = asyncio.run(reranker.acompress_documents(docs, "kettle"))
+        best = asyncio.run(reranker.acompress_documents(docs, "kettle"))
+        ```
     """
 
     reranker: RerankerField = Field(default_factory=CosineReranker)
@@ -87,5 +87,5 @@ class MilvusModelReranker(BaseDocumentCompressor):
     async def acompress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
     ) -> Sequence[Document]:
-        """:meth:`compress_documents` in a worker thread."""
+        """``compress_documents`` in a worker thread."""
         return await asyncio.to_thread(self.compress_documents, documents, query, callbacks)

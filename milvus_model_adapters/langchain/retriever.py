@@ -30,17 +30,17 @@ def hit_to_document(hit: Hit, relevance: float | None = None) -> Document:
 
 
 class MilvusHybridRetriever(BaseRetriever):
-    """Dense, BM25 or hybrid search over a :class:`~milvus_model_adapters.store.HybridStore`.
+    """Dense, BM25 or hybrid search over a ``HybridStore``.
 
     Every document has ``id`` set and carries, in its metadata, ``score`` (what it is ranked by), its
-    ``relevance`` in [0, 1] (see :mod:`~milvus_model_adapters.store.search.relevance`) and, when set,
+    ``relevance`` in [0, 1] (see ``milvus_model_adapters.store.search.relevance``) and, when set,
     ``dense_score``, ``dense_rank``, ``sparse_score``, ``sparse_rank``, ``fused_score`` and
     ``rerank_score``.
 
     Setup:
-        .. code-block:: bash
-
-            pip install "milvus-model-adapters[langchain]"
+        ```bash
+        pip install "milvus-model-adapters[langchain]"
+        ```
 
     Key init args:
         store: HybridStore
@@ -53,38 +53,38 @@ class MilvusHybridRetriever(BaseRetriever):
             ``"similarity_score_threshold"`` (``score_threshold``, a relevance in [0, 1]).
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from milvus_model_adapters import HybridStore
+        from milvus_model_adapters.langchain import MilvusHybridRetriever
 
-            from milvus_model_adapters import HybridStore
-            from milvus_model_adapters.langchain import MilvusHybridRetriever
-
-            store = HybridStore("./langchain_retriever.db", drop_existing=True)
-            store.add(["Milvus Lite keeps vectors in a local file.", "BM25 ranks by term frequency."])
-            retriever = MilvusHybridRetriever(store=store, k=1)
+        store = HybridStore("./langchain_retriever.db", drop_existing=True)
+        store.add(["Milvus Lite keeps vectors in a local file.", "BM25 ranks by term frequency."])
+        retriever = MilvusHybridRetriever(store=store, k=1)
+        ```
 
     Usage:
-        .. code-block:: python
+        ```python
+        docs = retriever.invoke("where are the vectors?")
+        print(docs[0].page_content, docs[0].metadata["dense_rank"])
+        docs = retriever.invoke("term frequency", mode="sparse")  # options per call
+        ```
 
-            docs = retriever.invoke("where are the vectors?")
-            print(docs[0].page_content, docs[0].metadata["dense_rank"])
-            docs = retriever.invoke("term frequency", mode="sparse")  # options per call
-
-        .. code-block:: none
-
-            Milvus Lite keeps vectors in a local file. 1
+        ```text
+        Milvus Lite keeps vectors in a local file. 1
+        ```
 
     Use within a chain:
-        .. code-block:: python
+        ```python
+        from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-            from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+        def format_docs(docs):
+            return " ".join(doc.page_content for doc in docs)
 
-            def format_docs(docs):
-                return " ".join(doc.page_content for doc in docs)
-
-            chain = {"context": retriever | format_docs, "question": RunnablePassthrough()} | RunnableLambda(
-                lambda inputs: f"Answer from: {inputs['context']}"  # an LLM and a prompt go here
-            )
-            print(chain.invoke("where are the vectors?"))
+        chain = {"context": retriever | format_docs, "question": RunnablePassthrough()} | RunnableLambda(
+            lambda inputs: f"Answer from: {inputs['context']}"  # an LLM and a prompt go here
+        )
+        print(chain.invoke("where are the vectors?"))
+        ```
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")

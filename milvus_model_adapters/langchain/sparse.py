@@ -38,9 +38,9 @@ class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
     Vectors are ``dict[int, float]``, the form ``langchain_milvus.Milvus`` takes for a sparse field.
 
     Setup:
-        .. code-block:: bash
-
-            pip install "milvus-model-adapters[langchain]"
+        ```bash
+        pip install "milvus-model-adapters[langchain]"
+        ```
 
     Key init args:
         encoder: SparseEncoder | sparse function
@@ -49,33 +49,33 @@ class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
             ``SpladeEmbeddingFunction``, BGE-M3's sparse output) works as it is.
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
 
-            from milvus_model_adapters.langchain import MilvusModelSparseEmbeddings
-
-            sparse = MilvusModelSparseEmbeddings.bm25(corpus=["the wing lift", "the engine thrust"])
+        sparse = MilvusModelSparseEmbeddings.bm25(corpus=["the wing lift", "the engine thrust"])
+        ```
 
     Embed single text:
-        .. code-block:: python
-
-            query = sparse.embed_query("wing")
-            assert all(isinstance(k, int) and v > 0 for k, v in query.items())
+        ```python
+        query = sparse.embed_query("wing")
+        assert all(isinstance(k, int) and v > 0 for k, v in query.items())
+        ```
 
     Embed multiple texts:
-        .. code-block:: python
-
-            vectors = sparse.embed_documents(["the wing lift", "the engine thrust"])
+        ```python
+        vectors = sparse.embed_documents(["the wing lift", "the engine thrust"])
+        ```
 
     Async:
-        .. code-block:: python
+        ```python
+        import asyncio
 
-            import asyncio
-
-            query = asyncio.run(sparse.aembed_query("wing"))
+        query = asyncio.run(sparse.aembed_query("wing"))
+        ```
     """
 
     def __init__(self, function: Any) -> None:
-        """Wrap a :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` or a pymilvus-model sparse function."""
+        """Wrap a ``BM25Encoder`` or a pymilvus-model sparse function."""
         self.encoder = function if isinstance(function, SparseEncoder) else SparseEncoder(function)
 
     @classmethod

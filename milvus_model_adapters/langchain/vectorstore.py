@@ -38,9 +38,9 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         Install the package with the LangChain extra; the default model and the BM25 analyzers need no
         download.
 
-        .. code-block:: bash
-
-            pip install "milvus-model-adapters[langchain]"
+        ```bash
+        pip install "milvus-model-adapters[langchain]"
+        ```
 
     Key init args — indexing params:
         embedding: Embeddings | DenseEncoder | None
@@ -60,65 +60,65 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
             Server credentials (``"user:password"`` or an API key).
 
     Instantiate:
-        .. code-block:: python
+        ```python
+        from milvus_model_adapters.langchain import MilvusHybridVectorStore
 
-            from milvus_model_adapters.langchain import MilvusHybridVectorStore
-
-            vector_store = MilvusHybridVectorStore(uri="./langchain_store.db", collection="docs", drop_existing=True)
+        vector_store = MilvusHybridVectorStore(uri="./langchain_store.db", collection="docs", drop_existing=True)
+        ```
 
     Add Documents:
-        .. code-block:: python
+        ```python
+        from langchain_core.documents import Document
 
-            from langchain_core.documents import Document
-
-            documents = [
-                Document(page_content="Milvus Lite keeps vectors in a local file.", metadata={"topic": "db"}),
-                Document(page_content="BM25 ranks by term frequency.", metadata={"topic": "ir"}),
-                Document(page_content="The kettle shows E4 when it needs descaling.", metadata={"topic": "home"}),
-            ]
-            ids = vector_store.add_documents(documents, ids=["1", "2", "3"])
+        documents = [
+            Document(page_content="Milvus Lite keeps vectors in a local file.", metadata={"topic": "db"}),
+            Document(page_content="BM25 ranks by term frequency.", metadata={"topic": "ir"}),
+            Document(page_content="The kettle shows E4 when it needs descaling.", metadata={"topic": "home"}),
+        ]
+        ids = vector_store.add_documents(documents, ids=["1", "2", "3"])
+        ```
 
     Delete Documents:
-        .. code-block:: python
-
-            vector_store.delete(ids=["3"])
+        ```python
+        vector_store.delete(ids=["3"])
+        ```
 
     Search:
-        .. code-block:: python
+        ```python
+        results = vector_store.similarity_search("where are vectors kept?", k=1)
+        for doc in results:
+            print(f"* {doc.page_content} [{doc.metadata}]")
+        ```
 
-            results = vector_store.similarity_search("where are vectors kept?", k=1)
-            for doc in results:
-                print(f"* {doc.page_content} [{doc.metadata}]")
-
-        .. code-block:: none
-
-            * Milvus Lite keeps vectors in a local file. [{'topic': 'db'}]
+        ```text
+        * Milvus Lite keeps vectors in a local file. [{'topic': 'db'}]
+        ```
 
     Search with filter:
-        .. code-block:: python
-
-            results = vector_store.similarity_search("ranking", k=1, filter={"topic": "ir"})
-            assert results[0].id == "2"
+        ```python
+        results = vector_store.similarity_search("ranking", k=1, filter={"topic": "ir"})
+        assert results[0].id == "2"
+        ```
 
     Search with score:
-        .. code-block:: python
-
-            results = vector_store.similarity_search_with_score("term frequency", k=1, mode="sparse")
-            for doc, score in results:
-                print(f"* [BM25={score:.3f}] {doc.page_content}")
+        ```python
+        results = vector_store.similarity_search_with_score("term frequency", k=1, mode="sparse")
+        for doc, score in results:
+            print(f"* [BM25={score:.3f}] {doc.page_content}")
+        ```
 
     Async:
-        .. code-block:: python
+        ```python
+        import asyncio
 
-            import asyncio
-
-            results = asyncio.run(vector_store.asimilarity_search("local file", k=1))
+        results = asyncio.run(vector_store.asimilarity_search("local file", k=1))
+        ```
 
     Use as Retriever:
-        .. code-block:: python
-
-            retriever = vector_store.as_retriever(search_type="mmr", search_kwargs={"k": 1, "fetch_k": 2})
-            retriever.invoke("vectors")
+        ```python
+        retriever = vector_store.as_retriever(search_type="mmr", search_kwargs={"k": 1, "fetch_k": 2})
+        retriever.invoke("vectors")
+        ```
     """
 
     def __init__(
@@ -139,14 +139,14 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
                 ``DenseEncoder``, or ``None`` for the bundled all-MiniLM-L6-v2.
             uri: Milvus Lite file or Milvus server address.
             collection: Collection name.
-            store: An open :class:`HybridStore` to use instead of ``uri`` / ``collection``.
+            store: An open ``HybridStore`` to use instead of ``uri`` / ``collection``.
             search_mode: Default mode of ``similarity_search``.
             tenant: Read and write this tenant's documents only, in a store opened with ``tenant_field=``
-                (see :meth:`HybridStore.for_tenant`); without it, a search may name one in its options.
-            **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...);
+                (see ``HybridStore.for_tenant``); without it, a search may name one in its options.
+            **store_kwargs: Passed to ``HybridStore`` (``sparse``, ``drop_existing``, ``client``, ...);
                 ``langchain_milvus.Milvus``'s ``embedding_function``, ``collection_name``,
                 ``connection_args`` and ``drop_old`` are taken too (see
-                :mod:`~milvus_model_adapters.langchain.milvus_compat`).
+                ``milvus_model_adapters.langchain.milvus_compat``).
 
         Raises:
             InvalidInputError: On an option this store does not take (one of ``langchain_milvus.Milvus``'s
@@ -208,8 +208,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
     ) -> Any:
         """LangChain's ``SelfQueryRetriever`` over this store: an LLM writes each question's metadata filter.
 
-        See :func:`~milvus_model_adapters.langchain.self_query.self_query_retriever` (needs the
-        ``self-query`` extra).
+        See ``self_query_retriever`` (needs the ``self-query`` extra).
         """
         return self_query_retriever(self, llm, document_contents, metadata_field_info, **kwargs)
 
@@ -218,7 +217,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         return [Document(page_content=d.text, metadata=d.metadata, id=d.id) for d in self.store.get(list(ids))]
 
     async def aget_by_ids(self, ids: Sequence[str], /) -> list[Document]:
-        """:meth:`get_by_ids` in a worker thread."""
+        """``get_by_ids`` in a worker thread."""
         return await asyncio.to_thread(self.get_by_ids, ids)
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
@@ -235,7 +234,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
     ) -> list[tuple[Document, float]]:
         """The ``k`` best documents with their relevance in [0, 1].
 
-        See :mod:`~milvus_model_adapters.store.search.relevance` for how each kind of score maps to it.
+        See ``milvus_model_adapters.store.search.relevance`` for how each kind of score maps to it.
         """
         params = self.search_params.replace(k=k, **kwargs)
         relevance = relevance_function(params)
@@ -265,21 +264,21 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
     def max_marginal_relevance_search_by_vector(
         self, embedding: list[float], k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
     ) -> list[Document]:
-        """:meth:`max_marginal_relevance_search` from a query vector (the candidates come from a dense search)."""
+        """``max_marginal_relevance_search`` from a query vector (the candidates come from a dense search)."""
         params = self.search_params.replace(k=k, **kwargs)
         hits = self.store.mmr_search(embedding, params=params, candidates=fetch_k, lambda_mult=lambda_mult)
         return [_document(h) for h in hits]
 
     def as_retriever(self, **kwargs: Any) -> MilvusHybridRetriever:  # type: ignore[override]
-        """A :class:`MilvusHybridRetriever` over this store.
+        """A ``MilvusHybridRetriever`` over this store.
 
         Args:
             **kwargs: ``search_type``: ``"similarity"``, ``"mmr"`` (``search_kwargs`` may hold
                 ``fetch_k``, the candidates MMR chooses from, and ``lambda_mult``),
                 ``"similarity_score_threshold"`` (``search_kwargs`` must hold ``score_threshold``, a
                 relevance in [0, 1]), or a mode: ``"dense"``, ``"sparse"``, ``"hybrid"``;
-                ``search_kwargs``: any :class:`~milvus_model_adapters.store.SearchParams` option (``k``,
-                ``filter``, ``ranker``, ``fusion``, ...); and retriever fields (``tags``, ``metadata``).
+                ``search_kwargs``: any ``SearchParams`` option (``k``, ``filter``, ``ranker``, ``fusion``,
+                ...); and retriever fields (``tags``, ``metadata``).
 
         Raises:
             InvalidInputError: On an unknown search type or search option.

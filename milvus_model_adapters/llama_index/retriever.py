@@ -30,9 +30,9 @@ def add_nodes(
     """Write LlamaIndex documents or nodes into the store; returns the node ids.
 
     ``Document`` objects are split by ``node_parser`` (a ``SentenceSplitter`` by default); nodes
-    are written as they are, in the layout of :mod:`~milvus_model_adapters.llama_index.nodes`: each
-    keeps its ``node_id`` as the row id, its metadata, relationships and ``ref_doc_id``. Nodes
-    without text are skipped.
+    are written as they are, in the layout of ``milvus_model_adapters.llama_index.nodes``: each keeps
+    its ``node_id`` as the row id, its metadata, relationships and ``ref_doc_id``. Nodes without text
+    are skipped.
     """
     if isinstance(documents, BaseNode | str) or not isinstance(documents, Sequence):
         raise InvalidTypeError("documents must be a list of LlamaIndex documents or nodes")
@@ -60,9 +60,9 @@ def add_nodes(
 
 
 class MilvusHybridRetriever(BaseRetriever):
-    """Dense, BM25 or hybrid search over a :class:`~milvus_model_adapters.store.HybridStore`.
+    """Dense, BM25 or hybrid search over a ``HybridStore``.
 
-    Use it in ``RetrieverQueryEngine`` (with :class:`MilvusModelRerank` in ``node_postprocessors``). Each
+    Use it in ``RetrieverQueryEngine`` (with ``MilvusModelRerank`` in ``node_postprocessors``). Each
     node's metadata holds its scores and ranks (``dense_rank``, ``sparse_score``, ...). Hybrid search fuses
     by RRF (k=60) unless ``ranker`` says otherwise, as the vector store does.
 
@@ -110,7 +110,7 @@ class MilvusHybridRetriever(BaseRetriever):
             params: Search settings; four hits and the core's defaults otherwise.
             callback_manager: LlamaIndex callback manager.
             verbose: LlamaIndex verbosity.
-            **options: Search options that override ``params`` (see :class:`SearchParams`).
+            **options: Search options that override ``params`` (see ``SearchParams``).
 
         Raises:
             InvalidInputError: On an unknown option or an invalid value, or both ``filters`` and ``filter``.
@@ -136,7 +136,7 @@ class MilvusHybridRetriever(BaseRetriever):
         show_progress: bool = False,
         **kwargs: Any,
     ) -> MilvusHybridRetriever:
-        """Add documents or nodes to ``store`` (see :func:`add_nodes`) and return a retriever over it."""
+        """Add documents or nodes to ``store`` (see ``add_nodes``) and return a retriever over it."""
         add_nodes(store, documents, node_parser=node_parser, show_progress=show_progress)
         return cls(store, **kwargs)
 

@@ -44,8 +44,8 @@ class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunctio
     ``MilvusVectorStore(sparse_embedding_function=...)``).
 
     Args:
-        function: A :class:`~milvus_model_adapters.bm25.BM25Encoder`, a core ``SparseEncoder`` or any
-            pymilvus-model sparse function (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, ...).
+        function: A ``BM25Encoder``, a core ``SparseEncoder`` or any pymilvus-model sparse function
+            (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, ...).
 
     Examples:
         ```python
@@ -60,7 +60,7 @@ class MilvusModelSparseEmbedding(BaseSparseEmbedding, BaseSparseEmbeddingFunctio
     _encoder: SparseEncoder = PrivateAttr()
 
     def __init__(self, function: Any, **kwargs: Any) -> None:
-        """Wrap a :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` or a pymilvus-model sparse function."""
+        """Wrap a ``BM25Encoder`` or a pymilvus-model sparse function."""
         encoder = function if isinstance(function, SparseEncoder) else SparseEncoder(function)
         super().__init__(model_name=kwargs.pop("model_name", type(encoder.function).__name__), **kwargs)
         self._encoder = encoder

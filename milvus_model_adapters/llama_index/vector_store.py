@@ -35,18 +35,17 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
     """Dense + BM25 nodes in Milvus Lite or a Milvus server, as a LlamaIndex vector store.
 
     Query modes ``default`` (dense), ``sparse`` / ``text_search`` (BM25), ``hybrid`` and ``mmr`` (see
-    :mod:`milvus_model_adapters.llama_index.queries`); metadata filters; delete by document or node;
+    ``milvus_model_adapters.llama_index.queries``); metadata filters; delete by document or node;
     BM25 statistics kept up to date on every insert. Nodes keep their id, metadata, relationships and
     ``ref_doc_id``. Hybrid queries fuse by RRF (k=60) unless they give ``alpha``.
 
     Args:
-        store: An open :class:`~milvus_model_adapters.store.HybridStore` to use instead of ``uri``.
+        store: An open ``HybridStore`` to use instead of ``uri``.
         uri: A Milvus Lite file (``./milvus.db``) or a server address (``http://localhost:19530``).
         collection: The collection name.
         embed_model: The dense model (default: the bundled all-MiniLM-L6-v2, no download).
         search_params: Defaults of every query (ranker, ``fetch_k``, a reranker, ...).
-        **store_kwargs: :class:`~milvus_model_adapters.store.HybridStore` settings (``sparse``,
-            ``drop_existing``, ``token``, ...).
+        **store_kwargs: ``HybridStore`` settings (``sparse``, ``drop_existing``, ``token``, ...).
 
     Raises:
         InvalidTypeError: If ``store`` is not a ``HybridStore``.
@@ -99,7 +98,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         """Open or create the collection.
 
         Args:
-            store: An open :class:`HybridStore` to use instead of ``uri`` / ``collection``.
+            store: An open ``HybridStore`` to use instead of ``uri`` / ``collection``.
             uri: Milvus Lite file or Milvus server address.
             collection: Collection name.
             embed_model: The dense model: a LlamaIndex ``BaseEmbedding``, a pymilvus-model dense
@@ -107,8 +106,8 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             search_params: Defaults of every query (the ranker, ``fetch_k``, a reranker, ...); the
                 query decides the mode and the number of hits.
             tenant: Read and write this tenant's nodes only, in a store opened with ``tenant_field=``
-                (see :meth:`HybridStore.for_tenant`); without it, a query may name one in its keyword arguments.
-            **store_kwargs: Passed to :class:`HybridStore` (``sparse``, ``drop_existing``, ``client``, ...).
+                (see ``HybridStore.for_tenant``); without it, a query may name one in its keyword arguments.
+            **store_kwargs: Passed to ``HybridStore`` (``sparse``, ``drop_existing``, ``client``, ...).
         """
         super().__init__(stores_text=True)
         if store is not None and not isinstance(store, HybridStore):
@@ -152,7 +151,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
 
         Args:
             nodes: LlamaIndex nodes with text.
-            **add_kwargs: ``batch_size`` and ``show_progress`` of :meth:`HybridStore.add`.
+            **add_kwargs: ``batch_size`` and ``show_progress`` of ``HybridStore.add``.
 
         Returns:
             The node ids.
@@ -171,7 +170,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         return self._store.add(rows.texts, rows.metadatas, rows.ids, embeddings=rows.embeddings, **add_kwargs)
 
     async def async_add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
-        """:meth:`add` in a worker thread."""
+        """``add`` in a worker thread."""
         return await asyncio.to_thread(self.add, nodes, **add_kwargs)
 
     def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
@@ -186,7 +185,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         self._store.delete(filter={"ref_doc_id": ref_doc_id})
 
     async def adelete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
-        """:meth:`delete` in a worker thread."""
+        """``delete`` in a worker thread."""
         await asyncio.to_thread(self.delete, ref_doc_id, **delete_kwargs)
 
     def delete_nodes(
@@ -195,7 +194,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         """Delete nodes by id, by filter, or those of the ids that match the filter.
 
         Raises:
-            InvalidInputError: If neither ids nor filters are given (use :meth:`clear`), or on any
+            InvalidInputError: If neither ids nor filters are given (use ``clear``), or on any
                 keyword option (this store takes none).
         """
         _no_options("delete_nodes", delete_kwargs)
@@ -207,7 +206,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
     async def adelete_nodes(
         self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None, **delete_kwargs: Any
     ) -> None:
-        """:meth:`delete_nodes` in a worker thread."""
+        """``delete_nodes`` in a worker thread."""
         await asyncio.to_thread(self.delete_nodes, node_ids, filters, **delete_kwargs)
 
     def clear(self) -> None:
@@ -215,7 +214,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         self._store.clear()
 
     async def aclear(self) -> None:
-        """:meth:`clear` in a worker thread."""
+        """``clear`` in a worker thread."""
         await asyncio.to_thread(self.clear)
 
     # ------------------------------------------------------------------ reads
@@ -238,11 +237,11 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
     async def aget_nodes(
         self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None
     ) -> list[BaseNode]:
-        """:meth:`get_nodes` in a worker thread."""
+        """``get_nodes`` in a worker thread."""
         return await asyncio.to_thread(self.get_nodes, node_ids, filters)
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """Answer a query in any mode of :data:`~milvus_model_adapters.llama_index.queries.MODES`.
+        """Answer a query in any mode of ``MODES``.
 
         Each node's metadata gains its scores and ranks (``score``, ``dense_score``,
         ``sparse_rank``, ...), hidden from the LLM and the embedder; ``similarities`` are the
@@ -255,7 +254,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         return _result(self._hits(queries.plan(query, self._search_params, kwargs)))
 
     async def aquery(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """:meth:`query` in a worker thread."""
+        """``query`` in a worker thread."""
         return await asyncio.to_thread(self.query, query, **kwargs)
 
     def _hits(self, plan: queries.Plan) -> list[Hit]:

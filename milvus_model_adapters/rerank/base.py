@@ -53,7 +53,7 @@ class Reranker(ABC):
         """Score validated input as ``(index, score)`` pairs; may return more than ``top_k``."""
 
     def __call__(self, query: str, documents: Sequence[str], top_k: int | None = None) -> list[RerankHit]:
-        """Same as :meth:`rerank`, in pymilvus-model's calling convention."""
+        """Same as ``rerank``, in pymilvus-model's calling convention."""
         return self.rerank(query, documents, top_k)
 
 
@@ -109,7 +109,7 @@ class FunctionReranker(Reranker):
 
 
 def as_reranker(reranker: Reranker | RerankFunction) -> Reranker:
-    """Return ``reranker`` as a :class:`Reranker`, wrapping a pymilvus-model rerank function if needed."""
+    """Return ``reranker`` as a ``Reranker``, wrapping a pymilvus-model rerank function if needed."""
     if isinstance(reranker, Reranker):
         return reranker
     return FunctionReranker(reranker)

@@ -19,9 +19,8 @@ class CosineReranker(Reranker):
 
     With the default MiniLM encoder this needs no download and no extra model. It is most useful on
     candidates that did not come from the same dense model (BM25 or fused hits); on dense-only hits it
-    reproduces the dense order. In :meth:`HybridStore.search <milvus_model_adapters.store.HybridStore.search>`
-    it scores the vectors the store already holds when they come from the same model, so nothing is
-    encoded again.
+    reproduces the dense order. In ``HybridStore.search`` it scores the vectors the store already holds
+    when they come from the same model, so nothing is encoded again.
     """
 
     def __init__(self, encoder: DenseEncoder | None = None) -> None:

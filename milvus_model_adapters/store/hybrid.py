@@ -72,12 +72,11 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         Args:
             uri: Milvus Lite file path, or a Milvus server address such as ``http://localhost:19530``.
             collection: Collection name.
-            dense: A :class:`DenseEncoder`, any pymilvus-model dense function, or ``None`` for the
+            dense: A ``DenseEncoder``, any pymilvus-model dense function, or ``None`` for the
                 embedded default (all-MiniLM-L6-v2, offline).
             sparse: ``"bm25"`` for client-side BM25 (this package's encoder, statistics kept in the
                 database and updated incrementally), ``"builtin"`` for Milvus's BM25 function, a learned
-                sparse function (SPLADE, BGE-M3; see :class:`~milvus_model_adapters.store.learned_route.
-                LearnedSparse`), or a :class:`~milvus_model_adapters.store.routes.base.SparseRoute`. The
+                sparse function (SPLADE, BGE-M3; see ``LearnedSparse``), or a ``SparseRoute``. The
                 same multi-output function as ``dense`` (BGE-M3) computes both routes in one pass per batch.
             analyzer: Text analyzer for client-side BM25 (default: English). Ignored when reopening,
                 where the stored analyzer settings are used.
@@ -86,21 +85,20 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
             token: Server credentials (``"user:password"`` or an API key).
             db_name: Server database name.
             dense_index: Index parameters for the dense field (a new collection's);
-                :data:`~milvus_model_adapters.store.indexes.DEFAULT_DENSE_INDEX`, exact search, by default.
+                ``DEFAULT_DENSE_INDEX``, exact search, by default.
                 Approximate indexes are a choice: ``{"index_type": "HNSW", "metric_type": "IP", "params":
                 {"M": 16, "efConstruction": 200}}`` on Milvus Lite 3 and servers, ``IVF_FLAT`` on Lite 2.5 too.
             sparse_index: The sparse field's index (a new collection's): ``{"index_type":
                 "SPARSE_INVERTED_INDEX" | "SPARSE_WAND", "params": {"inverted_index_algo": ...,
-                "drop_ratio_build": ...}}``; :data:`~milvus_model_adapters.store.indexes.DEFAULT_SPARSE_INDEX`
-                (exact) by default. Checked against the engine before anything is written.
+                "drop_ratio_build": ...}}``; ``DEFAULT_SPARSE_INDEX`` (exact) by default. Checked against the
+                engine before anything is written.
             drop_existing: Delete an existing collection of this name, and its data, first.
             client: An existing ``MilvusClient`` to use instead of opening one.
             builtin_analyzer_params: Milvus analyzer parameters for ``sparse="builtin"``.
-            search_params: Defaults of :meth:`search` (see :class:`SearchParams`).
+            search_params: Defaults of ``search`` (see ``SearchParams``).
             tenant_field: Keep a tenant on every row in a field of this name (a new collection's; see
-                :mod:`~milvus_model_adapters.store.tenants`): every read and write then goes through
-                :meth:`for_tenant` (or a search's ``tenant=``), and a call without a tenant is a
-                :class:`~milvus_model_adapters.errors.TenantRequiredError`.
+                ``milvus_model_adapters.store.tenants``): every read and write then goes through
+                ``for_tenant`` (or a search's ``tenant=``), and a call without a tenant is a ``TenantRequiredError``.
 
         Raises:
             SchemaMismatchError: If the collection exists with another schema or dimension.
@@ -117,7 +115,7 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         self.search_params = search_params if search_params is not None else SearchParams()
         self.tenant_field = tenants.check_tenant_field(tenant_field) if tenant_field is not None else None
         self.tenant: str | None = None
-        """The tenant of a view (:meth:`for_tenant`); ``None`` for the store itself."""
+        """The tenant of a view (``for_tenant``); ``None`` for the store itself."""
         self.uri = os.fspath(uri)
         self.collection = collection
         self.is_local = is_local_uri(self.uri)
@@ -291,7 +289,7 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
     upsert = add
 
     async def aadd(self, texts: Sequence[str], *args: Any, **kwargs: Any) -> list[str]:
-        """:meth:`add` in a worker thread."""
+        """``add`` in a worker thread."""
         return await asyncio.to_thread(self.add, texts, *args, **kwargs)
 
     def _refuse_other_tenants_ids(self, ids: list[str]) -> None:

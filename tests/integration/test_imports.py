@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+from tests.support import doc_pages
+
 
 CODE = """
 import socket, sys
@@ -63,10 +64,12 @@ def test_unknown_attribute() -> None:
 
 
 def _readme_imports() -> list[tuple[str, str]]:
-    text = README.read_text(encoding="utf-8")
+    """What the README and the docs pages import from this package."""
     names = []
-    for block in re.findall(r"```python\n(.*?)```", text, re.S):
-        for node in ast.walk(ast.parse(block)):
+    for block in doc_pages.blocks():
+        if block.lang != "python":
+            continue
+        for node in ast.walk(ast.parse(block.code)):
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("milvus_model_adapters"):
                 names.extend((node.module or "", alias.name) for alias in node.names)
     return sorted(set(names))

@@ -1,17 +1,16 @@
 """The search contract: one validated value that every search path takes.
 
-:class:`SearchParams` holds every search option, checked once. :meth:`HybridStore.search
-<milvus_model_adapters.store.HybridStore.search>`, ``search_many``, both frameworks' retrievers and
-the vector stores take or hold one, and build it from keyword options with :meth:`SearchParams.create`
-or :meth:`SearchParams.replace`, so an option unknown anywhere is refused everywhere with the same
-:class:`~milvus_model_adapters.errors.InvalidInputError`.
+``SearchParams`` holds every search option, checked once. ``HybridStore.search``, ``search_many``,
+both frameworks' retrievers and the vector stores take or hold one, and build it from keyword options
+with ``SearchParams.create`` or ``SearchParams.replace``, so an option unknown anywhere is refused
+everywhere with the same ``InvalidInputError``.
 
 Everything that does not depend on the engine is checked on construction, the filter included (it is
 parsed once, then). Whether an engine generation can express a valid filter (Milvus Lite 2.5 has no
 negation of ranges, containment or ``$exists``) is known only when a search meets the engine: those
-refusals come from :meth:`SearchParams.where`, at search time.
+refusals come from ``SearchParams.where``, at search time.
 
-Adding an option means a field here and a key in :class:`SearchOptions`.
+Adding an option means a field here and a key in ``SearchOptions``.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ scores 0.008 nDCG@10 above Milvus's RRF(60) on average and 0.002 below the best 
 
 
 class SearchOptions(TypedDict, total=False):
-    """The keyword options of a search; each is a field of :class:`SearchParams`, plus two shorthands.
+    """The keyword options of a search; each is a field of ``SearchParams``, plus two shorthands.
 
     ``rrf_k`` and ``weights`` are shorthands for ``ranker=RRF(rrf_k)`` and ``ranker=Weighted(weights)``;
     ``ef``, ``nprobe``, ``radius``, ``range_filter``, ``drop_ratio_search`` and ``consistency_level`` set
@@ -77,7 +76,7 @@ class SearchOptions(TypedDict, total=False):
 
 KNOB_NAMES = ("ef", "nprobe", "radius", "range_filter", "drop_ratio_search", "consistency_level")
 OPTION_NAMES: frozenset[str] = frozenset(SearchOptions.__annotations__)
-"""Every option :meth:`SearchParams.create` accepts."""
+"""Every option ``SearchParams.create`` accepts."""
 
 
 @dataclass(frozen=True)
@@ -90,28 +89,28 @@ class SearchParams:
             ``k=30`` returns after its first 20, in every mode and fusion (``k + offset`` at most 16,384).
         mode: ``"dense"``, ``"sparse"`` (BM25) or ``"hybrid"``.
         fetch_k: Candidates per route before fusion; ``None`` for ``max(2k, 20)``.
-        ranker: The fusion of hybrid search, an :class:`RRF` or :class:`Weighted` (``"rrf"`` and
+        ranker: The fusion of hybrid search, an ``RRF`` or ``Weighted`` (``"rrf"`` and
             ``"weighted"`` are accepted and converted).
-        filter: Metadata filter (see :mod:`milvus_model_adapters.store.filters.parse`), kept as a copy.
+        filter: Metadata filter (see ``milvus_model_adapters.store.filters.parse``), kept as a copy.
         expr: Raw Milvus boolean expression, joined to ``filter`` with ``and``; a bare name that is no
             field of the store is a metadata key (``"year > 2000"`` is ``metadata["year"] > 2000``, see
-            :mod:`~milvus_model_adapters.store.filters.raw`).
+            ``milvus_model_adapters.store.filters.raw``).
         reranker: Reranks the best candidates (any core reranker or pymilvus-model rerank function).
         rerank_k: How many of the best candidates the reranker reorders (default: the fetch size);
             candidates below them keep their order after the reranked ones.
         fusion: ``"client"`` (the two routes fused here, per-route scores and ranks kept) or
             ``"server"`` (Milvus's ``hybrid_search``; RRF or arctan-weighted only).
-        knobs: The engine's knobs (:class:`~milvus_model_adapters.store.search.knobs.Knobs`): HNSW's
-            ``ef`` and IVF's ``nprobe`` for the dense route, range search on dense scores (``radius``,
-            ``range_filter``), the sparse route's ``drop_ratio_search``, a server's ``consistency_level``;
-            options of those names set them one at a time.
+        knobs: The engine's knobs (``Knobs``): HNSW's ``ef`` and IVF's ``nprobe`` for the dense route,
+            range search on dense scores (``radius``, ``range_filter``), the sparse route's
+            ``drop_ratio_search``, a server's ``consistency_level``; options of those names set them one at
+            a time.
         group_by: A metadata key (``"source"``, LlamaIndex's ``"ref_doc_id"``): ``k`` is then a number
             of groups, each the best ``group_size`` hits of one value of the key, best group first
-            (:mod:`~milvus_model_adapters.store.search.grouping`); ``offset`` counts groups too.
+            (``milvus_model_adapters.store.search.grouping``); ``offset`` counts groups too.
         group_size: Hits kept per group (with ``group_by`` only); a group holds fewer when the search
             found fewer.
         tenant: The tenant whose documents a store with tenants searches (see
-            :mod:`~milvus_model_adapters.store.tenants`); a view of a tenant takes it from the view.
+            ``milvus_model_adapters.store.tenants``); a view of a tenant takes it from the view.
     """
 
     k: int = 10
@@ -198,17 +197,17 @@ class SearchParams:
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None, base: SearchParams | None = None) -> SearchParams:
-        """:meth:`create` from a dictionary (such as LangChain's ``search_kwargs``)."""
+        """``create`` from a dictionary (such as LangChain's ``search_kwargs``)."""
         if options is not None and not isinstance(options, Mapping):
             raise InvalidTypeError(f"search options must be a dict, got {type(options).__name__}")
         return cls.create(base, **dict(options or {}))
 
     def replace(self, **options: Unpack[SearchOptions]) -> SearchParams:
-        """A copy with ``options`` changed, validated as :meth:`create` does."""
+        """A copy with ``options`` changed, validated as ``create`` does."""
         return SearchParams.create(self, **options) if options else self
 
     def where(self, dialect: Dialect) -> str:
-        """The Milvus expression of :attr:`filter` and :attr:`expr` for an engine generation.
+        """The Milvus expression of ``filter`` and ``expr`` for an engine generation.
 
         Raises:
             FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5).
@@ -216,7 +215,7 @@ class SearchParams:
         return combine(emit(self._filter_node, dialect) if self._filter_node is not None else "", self.expr)
 
     def whole_page(self) -> SearchParams:
-        """The search whose hits, after the first :attr:`offset`, are this page: ``k + offset`` hits."""
+        """The search whose hits, after the first ``offset``, are this page: ``k + offset`` hits."""
         return dataclasses.replace(self, k=self.k + self.offset, offset=0) if self.offset else self
 
     @property
