@@ -2,15 +2,12 @@ from __future__ import annotations
 
 import ast
 import importlib
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.support import doc_pages
-
 
 CODE = """
 import socket, sys

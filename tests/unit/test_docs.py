@@ -30,7 +30,9 @@ def test_every_test_a_page_names_exists(page: str, path: str, name: str) -> None
     source = ROOT / path
     assert source.is_file(), f"{page} names {path}, which does not exist"
     if name:
-        assert re.search(rf"^(async )?def {name}\b", source.read_text(encoding="utf-8"), re.M), f"{page}: {path}::{name}"
+        assert re.search(rf"^(async )?def {name}\b", source.read_text(encoding="utf-8"), re.M), (
+            f"{page}: {path}::{name}"
+        )
 
 
 def test_every_guarantee_names_a_test() -> None:
