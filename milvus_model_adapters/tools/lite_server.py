@@ -5,9 +5,10 @@ at ``http://127.0.0.1:PORT`` that any number of processes reach with the same co
 ``uri`` is just the address). Works with both Milvus Lite generations:
 
 * 2.5.x: the bundled ``milvus`` binary listening on the address;
-* 3.x: ``python -m milvus_lite server --data-dir DIR --port PORT``.
+* 3.x: ``python -m milvus_lite server --data-dir DIR --host 127.0.0.1 --port PORT``, in this process's place.
 
-Run as ``python -m milvus_model_adapters.tools.lite_server DB_FILE PORT`` or use :func:`start`.
+Run as ``python -m milvus_model_adapters.tools.lite_server DB_FILE PORT`` (either generation) or use
+``start``, which runs that command.
 """
 
 from __future__ import annotations
@@ -41,10 +42,7 @@ def start(
     """
     port = port or free_port()
     db = Path(db_file).absolute()
-    if lite_generation() >= 3:
-        cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(db), "--port", str(port)]
-    else:
-        cmd = [sys.executable, "-m", "milvus_model_adapters.tools.lite_server", str(db), str(port)]
+    cmd = [sys.executable, "-m", "milvus_model_adapters.tools.lite_server", str(db), str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -90,5 +88,17 @@ def _serve_2_5(db_file: str, port: int) -> None:
     server._p.wait()
 
 
+def serve(db_file: str, port: int) -> None:
+    """Serve ``db_file`` on ``127.0.0.1:port`` until this process is ended, with the installed Milvus Lite."""
+    if lite_generation() >= 3:
+        # Milvus Lite 3's own server, in this process's place (same pid: ``stop`` ends it).
+        data_dir = str(Path(db_file).absolute())
+        command = ["-m", "milvus_lite", "server", "--data-dir", data_dir, "--host", "127.0.0.1", "--port", str(port)]
+        os.execv(sys.executable, [sys.executable, *command])
+    _serve_2_5(db_file, port)
+
+
 if __name__ == "__main__":
-    _serve_2_5(sys.argv[1], int(sys.argv[2]))
+    if len(sys.argv) != 3 or not sys.argv[2].isdigit():
+        raise SystemExit("usage: python -m milvus_model_adapters.tools.lite_server DB_FILE PORT")
+    serve(sys.argv[1], int(sys.argv[2]))
