@@ -28,7 +28,7 @@ def cli_reference() -> str:
     """The help of ``mma`` and of every command, each in a text block under its own heading."""
     from milvus_model_adapters.tools.cli import build_parser
 
-    os.environ["COLUMNS"] = "100"  # argparse wraps at the terminal's width: fix it for a stable page
+    os.environ["COLUMNS"] = "88"  # argparse wraps at the terminal's width: fix it for a stable page
     parser = build_parser()
     parser.prog = "mma"
     parts = ["### `mma`", "", "```text", parser.format_help().rstrip(), "```", ""]

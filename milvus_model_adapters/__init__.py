@@ -1,8 +1,8 @@
 """PyMilvus model functions for LangChain and LlamaIndex, with hybrid search over Milvus Lite.
 
 The core (this package's top level) needs neither framework: dense, BM25 and rerank encoders and a
-hybrid store. Framework adapters live in :mod:`milvus_model_adapters.langchain` and
-:mod:`milvus_model_adapters.llama_index` and are imported only when asked for.
+hybrid store. Framework adapters live in ``milvus_model_adapters.langchain`` and
+``milvus_model_adapters.llama_index`` and are imported only when asked for.
 """
 
 from __future__ import annotations

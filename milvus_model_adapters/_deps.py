@@ -1,8 +1,8 @@
 """Checks for optional libraries, so that nothing is ever installed at run time.
 
 pymilvus-model calls ``pip install`` when a library it wants is missing. Every code path of this
-package that reaches pymilvus-model checks the library first with :func:`require` and raises
-:class:`~milvus_model_adapters.errors.MissingDependencyError` naming the extra to install.
+package that reaches pymilvus-model checks the library first with ``require`` and raises
+``MissingDependencyError`` naming the extra to install.
 """
 
 from __future__ import annotations

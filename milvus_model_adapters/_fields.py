@@ -16,7 +16,7 @@ RerankerField = Annotated[
     # Serialised configs name the reranker; secrets stay out (API rerankers hide keys in repr).
     PlainSerializer(repr, return_type=str),
 ]
-"""A core :class:`~milvus_model_adapters.rerank.base.Reranker`."""
+"""A core ``Reranker``."""
 
 TopN = Annotated[int, AfterValidator(lambda value: check_positive_int(value, what="top_n"))]
 """How many results a reranker keeps: an int > 0."""

@@ -1,6 +1,6 @@
 """Exception types raised by the package.
 
-Every error the package raises on bad input derives from :class:`MilvusModelAdaptersError`, and most
+Every error the package raises on bad input derives from ``MilvusModelAdaptersError``, and most
 also derive from the built-in type a caller would expect (``ValueError``, ``TypeError``,
 ``ImportError``), so either can be caught.
 """

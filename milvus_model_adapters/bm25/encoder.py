@@ -34,7 +34,7 @@ _FIT_SLICE = 8192
 class BM25Encoder:
     """Okapi BM25 as sparse vectors for Milvus inner-product search.
 
-    Example:
+    Examples:
         >>> bm25 = BM25Encoder().fit(["the wing lift", "engine thrust and drag"])
         >>> docs = bm25.encode_documents(["the wing lift"])
         >>> query = bm25.encode_queries(["wing"])

@@ -1,11 +1,11 @@
 """BM25 parameter files: pymilvus-model's JSON format, both ways.
 
 pymilvus-model's ``BM25EmbeddingFunction.save`` writes ``corpus_size``, ``avgdl``, ``idf_word``,
-``idf_value``, ``k1``, ``b`` and ``epsilon``. :func:`to_json` writes the same fields, so the file
+``idf_value``, ``k1``, ``b`` and ``epsilon``. ``to_json`` writes the same fields, so the file
 loads in pymilvus-model, plus what makes the statistics updatable here (``df``, ``total_length``),
-the IDF formula and the analyzer settings. :func:`from_json` reads either kind of file into a
-:class:`BM25Params` and refuses inconsistent ones with
-:class:`~milvus_model_adapters.errors.ParamsFileError`; the encoder builds itself from it.
+the IDF formula and the analyzer settings. ``from_json`` reads either kind of file into a
+``BM25Params`` and refuses inconsistent ones with
+``ParamsFileError``; the encoder builds itself from it.
 """
 
 from __future__ import annotations
@@ -111,12 +111,12 @@ def read(path: str | os.PathLike[str]) -> Any:
 
 
 def from_json(data: Any, *, analyzer: TextAnalyzer | None = None, source: str = "parameters") -> BM25Params:
-    """Check what :func:`to_json` (or pymilvus-model) wrote and read it.
+    """Check what ``to_json`` (or pymilvus-model) wrote and read it.
 
     Args:
         data: The JSON value.
         analyzer: The analyzer to use; by default the one the file records, or pymilvus-model's own
-            English analysis (:class:`~milvus_model_adapters.text.pymilvus_analysis.PymilvusAnalyzer`)
+            English analysis (``PymilvusAnalyzer``)
             for a file that records none (pymilvus-model wrote it).
         source: What ``data`` came from, for messages.
 

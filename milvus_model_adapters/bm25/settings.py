@@ -1,8 +1,8 @@
 """BM25's settings as one value, and the one codec that writes and reads them as JSON.
 
 Everything but the corpus statistics that decides a BM25 vector: ``k1``, ``b``, ``epsilon``, the IDF
-formula and the analyzer. Parameter files (:mod:`~milvus_model_adapters.bm25.params`) and the
-statistics a store keeps in its database both hold them in the form :meth:`BM25Settings.to_json` writes.
+formula and the analyzer. Parameter files (``params``) and the
+statistics a store keeps in its database both hold them in the form ``BM25Settings.to_json`` writes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class BM25Settings:
         k1: Term-frequency saturation, ``>= 0``.
         b: Strength of document-length normalisation, in ``[0, 1]``.
         epsilon: Floor for negative IDF values, as a fraction of the average IDF (``okapi`` only).
-        idf: The IDF formula (see :data:`~milvus_model_adapters.bm25.idf.IDF_FORMULAS`).
+        idf: The IDF formula (see ``IDF_FORMULAS``).
     """
 
     analyzer: TextAnalyzer = field(default_factory=Analyzer)
@@ -68,7 +68,7 @@ class BM25Settings:
         analyzer: TextAnalyzer | None = None,
         unrecorded_analyzer: Callable[[], TextAnalyzer] = Analyzer,
     ) -> BM25Settings:
-        """Read what :meth:`to_json` wrote.
+        """Read what ``to_json`` wrote.
 
         Args:
             data: The JSON object; ``k1``, ``b`` and ``epsilon`` are required, a missing ``idf`` is

@@ -45,7 +45,7 @@ class CorpusStatistics:
         return self._frozen_idf is None
 
     def idf(self, formula: IdfFormula, epsilon: float) -> npt.NDArray[np.float64]:
-        """IDF by term index (see :func:`~milvus_model_adapters.bm25.idf.idf_values`), or the saved values."""
+        """IDF by term index (see ``idf_values``), or the saved values."""
         if self._frozen_idf is not None:
             return self._frozen_idf
         if self._idf_cache is None:

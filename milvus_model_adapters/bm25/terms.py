@@ -1,7 +1,7 @@
 """Texts to term indices: the vocabulary of a BM25 encoder and the batches it produces.
 
-:class:`TermIndex` maps every token of a batch of texts to a term index with one dictionary look-up
-per token (raw word -> index, cached), growing the vocabulary when asked; :class:`AnalyzedBatch`
+``TermIndex`` maps every token of a batch of texts to a term index with one dictionary look-up
+per token (raw word -> index, cached), growing the vocabulary when asked; ``AnalyzedBatch``
 holds the result as NumPy arrays, the input of BM25 statistics and vectors.
 """
 
@@ -126,8 +126,8 @@ class TermIndex:
             texts: The texts.
             grow: Add unseen terms to the vocabulary.
                 Otherwise unseen terms count towards document length but get no weight.
-            languages: Each document's language, for a :class:`~milvus_model_adapters.multilingual.
-                MultilingualAnalyzer` (``None`` entries: not given).
+            languages: Each document's language, for a ``
+                MultilingualAnalyzer`` (``None`` entries: not given).
             queries: The texts are queries (a multilingual analyzer analyses them differently).
         """
         with _gc_paused():

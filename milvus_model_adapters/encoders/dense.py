@@ -48,7 +48,7 @@ class DenseEncoder:
     documents-vs-queries distinction of the function is kept, so models with query instructions work
     as intended.
 
-    Example:
+    Examples:
         >>> encoder = DenseEncoder.default()  # all-MiniLM-L6-v2, offline
         >>> encoder.encode_documents(["Milvus is a vector database."]).shape
         (1, 384)

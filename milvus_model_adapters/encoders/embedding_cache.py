@@ -32,7 +32,7 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB
 class EmbeddingCache:
     """Dense vectors of one model by text, in a SQLite file shared by threads and processes.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> cache = EmbeddingCache(tempfile.mkdtemp() + "/vectors.sqlite3", dim=2)
         >>> encode = lambda texts: np.ones((len(texts), 2), dtype=np.float32)

@@ -1,7 +1,7 @@
 """Dense embeddings through ONNX Runtime, fp32 or int8, with pymilvus-model's dense interface.
 
-:class:`OnnxDenseFunction` runs a sentence-transformers model (the bundled all-MiniLM-L6-v2 by
-default) exported by :func:`~milvus_model_adapters.encoders.onnx_export.export_onnx`, and pools and
+``OnnxDenseFunction`` runs a sentence-transformers model (the bundled all-MiniLM-L6-v2 by
+default) exported by ``export_onnx``, and pools and
 normalises as the model's own ``modules.json`` says, so its vectors match sentence-transformers'.
 It plugs in wherever a pymilvus-model dense function does (``DenseEncoder``, ``HybridStore``, both
 frameworks' embeddings); ``DenseEncoder.default(backend="onnx-int8")`` is the short way.
@@ -29,10 +29,10 @@ _FLAG_MODES = {"mean_tokens": "mean", "cls_token": "cls", "max_tokens": "max"}
 class OnnxDenseFunction:
     """A sentence-transformers model run by ONNX Runtime; answers like a pymilvus-model dense function.
 
-    The model is exported on first use and cached (see :func:`~milvus_model_adapters.encoders.onnx_export.export_onnx`).
+    The model is exported on first use and cached (see ``export_onnx``).
     Each call sorts its texts by length and encodes them in batches, as sentence-transformers does.
 
-    Example:
+    Examples:
         >>> fn = OnnxDenseFunction(quantized=True)  # doctest: +SKIP
         >>> fn.encode_documents(["Milvus is a vector database."])[0].shape  # doctest: +SKIP
         (384,)

@@ -49,7 +49,7 @@ def export_onnx(
         model_folder: A sentence-transformers model folder whose transformer is BERT-like (BERT,
             MiniLM, RoBERTa, XLM-RoBERTa, ELECTRA).
         quantized: Return the int8 copy (weights per output channel, activations quantized at run time).
-        cache_dir: Where exports are kept (default: :func:`~milvus_model_adapters._cache.cache_root`).
+        cache_dir: Where exports are kept (default: ``cache_root``).
 
     Raises:
         MissingDependencyError: If onnx, onnxruntime or torch is missing (extra ``onnx``).

@@ -1,7 +1,7 @@
 """One model, two outputs, one forward pass: BGE-M3's dense and sparse vectors for one store.
 
 pymilvus-model's ``BGEM3EmbeddingFunction`` returns ``{"dense": [...], "sparse": csr}`` for each
-batch. :func:`split` gives a dense function and a sparse function over it that share each batch's
+batch. ``split`` gives a dense function and a sparse function over it that share each batch's
 result: whichever asks first runs the model, the other reads the same output, so a store encoding a
 batch for both routes runs the model once.
 """
@@ -46,10 +46,10 @@ class SharedPass:
 
 
 class Half:
-    """The ``"dense"`` or ``"sparse"`` part of a :class:`SharedPass`, as a pymilvus-model style function.
+    """The ``"dense"`` or ``"sparse"`` part of a ``SharedPass``, as a pymilvus-model style function.
 
     Both halves must be asked for the same texts to share a pass: give the dense half to a
-    :class:`~milvus_model_adapters.encoders.dense.DenseEncoder` with ``batches_itself=True``, so it
+    ``DenseEncoder`` with ``batches_itself=True``, so it
     hands over each batch whole.
     """
 

@@ -27,11 +27,11 @@ class SparseFunction(Protocol):
 class SparseEncoder:
     """Encode documents and queries as sparse vectors in the form Milvus takes.
 
-    Wraps a :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` or any pymilvus-model sparse function
+    Wraps a ``BM25Encoder`` or any pymilvus-model sparse function
     (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, BGE-M3's sparse output, ...): anything with
     ``encode_documents`` and ``encode_queries`` returning SciPy sparse rows (or a ``{"sparse": ...}``
     dict). A ``SpladeEmbeddingFunction`` is mended to run with transformers 5
-    (:func:`~milvus_model_adapters.encoders.splade.mend_splade`).
+    (``mend_splade``).
     """
 
     def __init__(self, function: SparseFunction) -> None:
@@ -51,7 +51,7 @@ class SparseEncoder:
         Args:
             corpus: Texts to fit on.
             language: The analyzer's language (ISO code or name; default English), unless ``analyzer`` is given.
-            **kwargs: :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder` settings (``analyzer``, ``k1``, ...).
+            **kwargs: ``BM25Encoder`` settings (``analyzer``, ``k1``, ...).
         """
         if language is not None:
             if "analyzer" in kwargs:

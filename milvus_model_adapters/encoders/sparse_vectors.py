@@ -1,7 +1,7 @@
 """Sparse vectors: the one place where their forms are converted.
 
 Milvus accepts a sparse vector either as ``dict[int, float]`` or as one row of a SciPy sparse
-matrix. Encoders in this package produce a SciPy CSR matrix for a batch; :func:`to_dicts` converts it
+matrix. Encoders in this package produce a SciPy CSR matrix for a batch; ``to_dicts`` converts it
 to the dictionaries the stores and frameworks pass around.
 """
 

@@ -2,8 +2,8 @@
 
 pymilvus-model 0.3's ``SpladeEmbeddingFunction`` tokenizes with ``tokenizer.batch_encode_plus``,
 which transformers 5 removed (``AttributeError: BertTokenizer has no attribute batch_encode_plus``);
-the tokenizer's own call does the same. :func:`mend_splade` gives such a function a tokenizer that
-answers both, and :class:`~milvus_model_adapters.encoders.sparse.SparseEncoder` applies it to every
+the tokenizer's own call does the same. ``mend_splade`` gives such a function a tokenizer that
+answers both, and ``SparseEncoder`` applies it to every
 function it wraps.
 """
 

@@ -21,10 +21,9 @@ class MilvusModelEmbeddings(BaseModel, Embeddings):
         ```
 
     Key init args:
-        encoder: DenseEncoder
-            The core encoder (default: the bundled all-MiniLM-L6-v2, 384 dimensions, no download).
-            ``MilvusModelEmbeddings.from_function(f)`` wraps any pymilvus-model dense function
-            (``OpenAIEmbeddingFunction``, BGE-M3's dense output, ...).
+        - ``encoder`` (DenseEncoder): The core encoder (default: the bundled all-MiniLM-L6-v2, 384 dimensions, no
+          download). ``MilvusModelEmbeddings.from_function(f)`` wraps any pymilvus-model dense function
+          (``OpenAIEmbeddingFunction``, BGE-M3's dense output, ...).
 
     Instantiate:
         ```python

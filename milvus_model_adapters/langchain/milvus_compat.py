@@ -1,11 +1,11 @@
-"""``langchain_milvus.Milvus``'s own names on :class:`MilvusHybridVectorStore`, for code written against it.
+"""``langchain_milvus.Milvus``'s own names on ``MilvusHybridVectorStore``, for code written against it.
 
 Construction takes its ``embedding_function``, ``collection_name``, ``connection_args`` and
-``drop_old``; :class:`MilvusCompatMethods` adds ``add_embeddings``, ``get_pks``, ``upsert``,
+``drop_old``; ``MilvusCompatMethods`` adds ``add_embeddings``, ``get_pks``, ``upsert``,
 ``search_by_metadata`` (and their async forms), ``.client`` and ``.collection_name``. A raw ``expr``
 may name metadata keys bare, as there (``"SingerName == 'IU'"``, see
-:mod:`~milvus_model_adapters.store.filters.raw`). Its options this store does not have are each one
-:class:`~milvus_model_adapters.errors.InvalidInputError` naming this store's way to the same result.
+``raw``). Its options this store does not have are each one
+``InvalidInputError`` naming this store's way to the same result.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ NOT_OFFERED: dict[str, str] = {
 
 
 def store_arguments(embedding: Any, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """The embedding and the :class:`HybridStore` arguments for ``langchain_milvus.Milvus``-style ``options``.
+    """The embedding and the ``HybridStore`` arguments for ``langchain_milvus.Milvus``-style ``options``.
 
     ``embedding_function`` is the embedding, ``collection_name`` the collection, ``drop_old`` is
     ``drop_existing`` and ``connection_args`` gives ``uri``, ``token`` (or ``user`` and
@@ -139,7 +139,7 @@ class MilvusCompatMethods:
     async def aadd_embeddings(
         self, texts: list[str], embeddings: list[list[float]], *args: Any, **kwargs: Any
     ) -> list[str]:
-        """:meth:`add_embeddings` in a worker thread."""
+        """``add_embeddings`` in a worker thread."""
         return await asyncio.to_thread(self.add_embeddings, texts, embeddings, *args, **kwargs)
 
     def get_pks(self, expr: str, **kwargs: Any) -> list[str]:
@@ -148,7 +148,7 @@ class MilvusCompatMethods:
         return self.store.ids(expr=expr)
 
     async def aget_pks(self, expr: str, **kwargs: Any) -> list[str]:
-        """:meth:`get_pks` in a worker thread."""
+        """``get_pks`` in a worker thread."""
         return await asyncio.to_thread(self.get_pks, expr, **kwargs)
 
     def upsert(
@@ -176,7 +176,7 @@ class MilvusCompatMethods:
     async def aupsert(
         self, ids: list[str] | None = None, documents: list[Document] | None = None, **kwargs: Any
     ) -> None:
-        """:meth:`upsert` in a worker thread."""
+        """``upsert`` in a worker thread."""
         await asyncio.to_thread(self.upsert, ids, documents, **kwargs)
 
     def search_by_metadata(self, expr: str, fields: list[str] | None = None, limit: int = 10) -> list[Document]:
@@ -194,7 +194,7 @@ class MilvusCompatMethods:
         return found
 
     async def asearch_by_metadata(self, expr: str, fields: list[str] | None = None, limit: int = 10) -> list[Document]:
-        """:meth:`search_by_metadata` in a worker thread."""
+        """``search_by_metadata`` in a worker thread."""
         return await asyncio.to_thread(self.search_by_metadata, expr, fields, limit)
 
 

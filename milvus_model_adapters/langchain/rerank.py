@@ -26,11 +26,9 @@ class MilvusModelReranker(BaseDocumentCompressor):
         ```
 
     Key init args:
-        reranker: Reranker | rerank function
-            The offline ``CosineReranker`` (default), ``CrossEncoderReranker``, the Jina, Cohere or Voyage
-            APIs, or any pymilvus-model rerank function.
-        top_n: int
-            How many documents to keep.
+        - ``reranker`` (Reranker | rerank function): The offline ``CosineReranker`` (default),
+          ``CrossEncoderReranker``, the Jina, Cohere or Voyage APIs, or any pymilvus-model rerank function.
+        - ``top_n`` (int): How many documents to keep.
 
     Instantiate:
         ```python

@@ -43,14 +43,11 @@ class MilvusHybridRetriever(BaseRetriever):
         ```
 
     Key init args:
-        store: HybridStore
-            The store to search.
-        search_params: SearchParams
-            The settings of every call; or give its options as keywords (``k=3``, ``mode="dense"``,
-            ``filter=...``, ``ranker="rrf"``, ``reranker=...``).
-        search_type: str
-            ``"similarity"``, ``"mmr"`` (``mmr_fetch_k`` candidates, ``lambda_mult``) or
-            ``"similarity_score_threshold"`` (``score_threshold``, a relevance in [0, 1]).
+        - ``store`` (HybridStore): The store to search.
+        - ``search_params`` (SearchParams): The settings of every call; or give its options as keywords (``k=3``,
+          ``mode="dense"``, ``filter=...``, ``ranker="rrf"``, ``reranker=...``).
+        - ``search_type`` (str): ``"similarity"``, ``"mmr"`` (``mmr_fetch_k`` candidates, ``lambda_mult``) or
+          ``"similarity_score_threshold"`` (``score_threshold``, a relevance in [0, 1]).
 
     Instantiate:
         ```python

@@ -1,7 +1,7 @@
-"""LangChain's self-querying retriever over :class:`MilvusHybridVectorStore`: LLM-written filters as core filters.
+"""LangChain's self-querying retriever over ``MilvusHybridVectorStore``: LLM-written filters as core filters.
 
 ``SelfQueryRetriever`` asks an LLM to turn a question into a query and a ``StructuredQuery`` filter,
-then hands the filter to the vector store through a translator. :class:`MilvusHybridTranslator` turns
+then hands the filter to the vector store through a translator. ``MilvusHybridTranslator`` turns
 it into the core's filter dictionary, so values are checked and escaped by the core as every filter
 is, and the filter means the same on every engine.
 """
@@ -35,14 +35,14 @@ _COMPARATORS = {
 
 
 class MilvusHybridTranslator(Visitor):
-    """Translates LangChain's ``StructuredQuery`` into a search of :class:`MilvusHybridVectorStore`.
+    """Translates LangChain's ``StructuredQuery`` into a search of ``MilvusHybridVectorStore``.
 
     Every comparator LangChain has (``eq``, ``ne``, ``gt``, ``gte``, ``lt``, ``lte``, ``in``, ``nin``,
     ``contain``, ``like``) and every operator (``and``, ``or``, ``not``) becomes the core filter
     language; what one engine cannot evaluate (a negation on Milvus Lite 2.5) is a
-    :class:`~milvus_model_adapters.errors.FilterError` saying so when the search runs.
+    ``FilterError`` saying so when the search runs.
 
-    Example:
+    Examples:
         >>> from langchain_core.structured_query import Comparator, Comparison
         >>> later = Comparison(comparator=Comparator.GT, attribute="year", value=1990)
         >>> MilvusHybridTranslator().visit_comparison(later)
@@ -90,10 +90,10 @@ def self_query_retriever(
     metadata_field_info: Sequence[Any],
     **kwargs: Any,
 ) -> Any:
-    """A ``SelfQueryRetriever`` over ``vector_store`` with :class:`MilvusHybridTranslator`.
+    """A ``SelfQueryRetriever`` over ``vector_store`` with ``MilvusHybridTranslator``.
 
     Args:
-        vector_store: A :class:`~milvus_model_adapters.langchain.MilvusHybridVectorStore`.
+        vector_store: A ``MilvusHybridVectorStore``.
         llm: The model that writes the structured query.
         document_contents: What the documents' texts hold, for the LLM.
         metadata_field_info: LangChain ``AttributeInfo`` (or dicts) describing the metadata keys.

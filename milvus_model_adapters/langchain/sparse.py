@@ -43,10 +43,10 @@ class MilvusModelSparseEmbeddings(BaseSparseEmbedding):
         ```
 
     Key init args:
-        encoder: SparseEncoder | sparse function
-            What computes the vectors: ``MilvusModelSparseEmbeddings.bm25(corpus, language=...)`` fits
-            BM25 on a corpus; any pymilvus-model sparse function (``BM25EmbeddingFunction``,
-            ``SpladeEmbeddingFunction``, BGE-M3's sparse output) works as it is.
+        - ``encoder`` (SparseEncoder | sparse function): What computes the vectors:
+          ``MilvusModelSparseEmbeddings.bm25(corpus, language=...)`` fits BM25 on a corpus; any pymilvus-model
+          sparse function (``BM25EmbeddingFunction``, ``SpladeEmbeddingFunction``, BGE-M3's sparse output) works as
+          it is.
 
     Instantiate:
         ```python

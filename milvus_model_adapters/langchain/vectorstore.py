@@ -42,22 +42,17 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         pip install "milvus-model-adapters[langchain]"
         ```
 
-    Key init args — indexing params:
-        embedding: Embeddings | DenseEncoder | None
-            The dense model (default: the bundled all-MiniLM-L6-v2, 384 dimensions).
-        sparse: str | SparseRoute | sparse function
-            ``"bm25"`` (this package's BM25, the default), ``"builtin"`` (Milvus's BM25 function), or a
-            learned sparse function such as pymilvus-model's SPLADE.
-        search_mode: str
-            The default mode of searches: ``"hybrid"``, ``"dense"`` or ``"sparse"``.
+    Key init args - indexing params:
+        - ``embedding`` (Embeddings | DenseEncoder | None): The dense model (default: the bundled all-MiniLM-L6-v2,
+          384 dimensions).
+        - ``sparse`` (str | SparseRoute | sparse function): ``"bm25"`` (this package's BM25, the default),
+          ``"builtin"`` (Milvus's BM25 function), or a learned sparse function such as pymilvus-model's SPLADE.
+        - ``search_mode`` (str): The default mode of searches: ``"hybrid"``, ``"dense"`` or ``"sparse"``.
 
-    Key init args — client params:
-        uri: str
-            A Milvus Lite file (``./milvus.db``) or a server address (``http://localhost:19530``).
-        collection: str
-            The collection name.
-        token: str | None
-            Server credentials (``"user:password"`` or an API key).
+    Key init args - client params:
+        - ``uri`` (str): A Milvus Lite file (``./milvus.db``) or a server address (``http://localhost:19530``).
+        - ``collection`` (str): The collection name.
+        - ``token`` (str | None): Server credentials (``"user:password"`` or an API key).
 
     Instantiate:
         ```python

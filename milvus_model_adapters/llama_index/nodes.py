@@ -2,7 +2,7 @@
 
 A node is stored as its text, its metadata (flat, so filters reach every key) and LlamaIndex's own
 serialisation of the rest (``_node_content``, ``_node_type``, ``ref_doc_id``, ``doc_id``,
-``document_id``: :func:`llama_index.core.vector_stores.utils.node_to_metadata_dict`), the layout
+``document_id``: ``llama_index.core.vector_stores.utils.node_to_metadata_dict``), the layout
 LlamaIndex's vector stores share. Rows written without a node (by the core store or LangChain)
 come back as a ``TextNode`` with the row's id, text and metadata.
 """
@@ -25,7 +25,7 @@ NODE_CONTENT_KEY = "_node_content"
 
 @dataclass(frozen=True)
 class NodeRows:
-    """Nodes ready for :meth:`HybridStore.add <milvus_model_adapters.store.HybridStore.add>`."""
+    """Nodes ready for ``HybridStore.add <milvus_model_adapters.store.HybridStore.add>``."""
 
     ids: list[str]
     texts: list[str]
@@ -78,5 +78,5 @@ def hit_node(hit: Hit) -> BaseNode:
 
 
 def hit_to_node(hit: Hit) -> NodeWithScore:
-    """:func:`hit_node` with the hit's score."""
+    """``hit_node`` with the hit's score."""
     return NodeWithScore(node=hit_node(hit), score=hit.score)

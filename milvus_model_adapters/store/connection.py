@@ -51,7 +51,7 @@ def connect(uri: str, *, token: str | None, db_name: str | None, timeout: float 
         MissingDependencyError: If Milvus Lite (or, for 2.5, ``pkg_resources``) is missing.
         StoreLockedError: If another process holds the Milvus Lite file.
         MilvusOperationError: If the database cannot be opened, or a server does not answer within
-            ``timeout`` seconds (up to :data:`BUSY_ATTEMPTS` times that while its port accepts connections).
+            ``timeout`` seconds (up to ``BUSY_ATTEMPTS`` times that while its port accepts connections).
     """
     kwargs: dict[str, Any] = {"uri": uri}
     if token:
@@ -74,7 +74,7 @@ def _lite_client(kwargs: dict[str, Any], uri: str) -> MilvusClient:
 
     Milvus Lite 2.5 starts a server process per file and pymilvus gives it ten seconds to answer; on a
     busy machine it can take longer. While that process runs, connecting is tried again (it is reused,
-    not started twice), up to :data:`BUSY_ATTEMPTS` times. A server process that has ended (killed, or
+    not started twice), up to ``BUSY_ATTEMPTS`` times. A server process that has ended (killed, or
     crashed while starting) is started again, once; one that ended before this call is never reused.
     """
     _forget_ended_lite_server(uri)
@@ -183,7 +183,7 @@ def _lite_import_error() -> str | None:
 
 
 def disconnect(client: MilvusClient, uri: str) -> None:
-    """Close a client opened by :func:`connect` once no other store of this process uses its connection.
+    """Close a client opened by ``connect`` once no other store of this process uses its connection.
 
     A Milvus Lite file is then released for other processes too.
     """
@@ -220,7 +220,7 @@ def milvus_errors(action: str, *, where: str = "") -> Iterator[None]:
 
     Args:
         action: What was being done, for the message ("search", "delete documents", ...).
-        where: The filter expression of the call, if any: Milvus's refusal is then a :class:`FilterError`.
+        where: The filter expression of the call, if any: Milvus's refusal is then a ``FilterError``.
     """
     try:
         yield

@@ -43,7 +43,7 @@ def prepare(
 ) -> tuple[list[Document], list[str]]:
     """Check a batch and give each text its id.
 
-    A missing id (``ids=None``, or ``None`` in the list) is the :func:`content_id` of the text and
+    A missing id (``ids=None``, or ``None`` in the list) is the ``content_id`` of the text and
     its metadata, so the same document twice is one row; with ``dedupe=False`` it is a new random id,
     so every text is a row of its own. An id given twice for the same document is one row; given for
     two different documents it is ambiguous and refused. ``embeddings``, if given, are one dense
@@ -185,7 +185,7 @@ def check_ids(ids: Any) -> list[str]:
 
 
 def ids_expression(ids: Any) -> str:
-    """The Milvus expression that keeps the documents with these ids (checked as :func:`check_ids`)."""
+    """The Milvus expression that keeps the documents with these ids (checked as ``check_ids``)."""
     return one_of(schema.ID, list(check_ids(ids)))
 
 

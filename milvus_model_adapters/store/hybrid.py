@@ -41,7 +41,7 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
     ``uri`` decides where the collection lives: a file path opens Milvus Lite (embedded), an
     ``http://host:port`` address a Milvus server or cluster; the code is the same.
 
-    Example:
+    Examples:
         >>> store = HybridStore("./rag.db")                      # MiniLM + offline BM25
         >>> store.add(["Milvus Lite keeps vectors in a local file."], metadatas=[{"src": "doc"}])
         >>> hits = store.search("where are vectors kept?", k=3)  # hybrid

@@ -36,7 +36,7 @@ def sparse_index(choice: Mapping[str, Any] | None, *, engine: Dialect, builtin_b
 
     Args:
         choice: ``{"index_type": ..., "params": {"drop_ratio_build": ..., "inverted_index_algo": ...}}``,
-            each key optional; ``None`` for :data:`DEFAULT_SPARSE_INDEX`.
+            each key optional; ``None`` for ``DEFAULT_SPARSE_INDEX``.
         engine: The engine generation that will build it.
         builtin_bm25: Whether Milvus computes the field (metric ``BM25``, else ``IP``).
 

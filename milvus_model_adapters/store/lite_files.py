@@ -6,7 +6,7 @@ The two generations of Milvus Lite keep a database differently and cannot read e
 * 3.x (pure Python) keeps it in a folder (``collections/``, ``databases/``, a ``LOCK`` file).
 
 Opening the other generation's database fails deep inside Milvus Lite with a message about a lock or a
-crash. :func:`check_lite_path` reads the path first and refuses, naming both generations and the way
+crash. ``check_lite_path`` reads the path first and refuses, naming both generations and the way
 out, without writing anything.
 """
 

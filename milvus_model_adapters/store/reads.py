@@ -15,7 +15,7 @@ from milvus_model_adapters.store.types import Document
 
 
 class DocumentReads:
-    """The document reads of :class:`~milvus_model_adapters.store.HybridStore`."""
+    """The document reads of ``HybridStore``."""
 
     client: MilvusClient
     collection: str

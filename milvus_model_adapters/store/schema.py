@@ -35,7 +35,7 @@ would, and the text is found by its dense vector."""
 
 
 def storable_sparse(vector: dict[int, float]) -> dict[int, float]:
-    """``vector``, or :data:`EMPTY_SPARSE` when it has no weight (every stopword, or unknown to a learned model)."""
+    """``vector``, or ``EMPTY_SPARSE`` when it has no weight (every stopword, or unknown to a learned model)."""
     return vector if vector else dict(EMPTY_SPARSE)
 
 
@@ -58,7 +58,7 @@ def build_schema(
     With client-side BM25 the sparse field holds this package's BM25 document vectors; the
     statistics can always be recounted from ``text``. With Milvus's built-in BM25 the sparse field
     is the output of a BM25 function over ``text``. ``tenant_field``, if given, is a string field
-    (a partition key if ``partition_key``; see :mod:`~milvus_model_adapters.store.tenants`).
+    (a partition key if ``partition_key``; see ``tenants``).
     """
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field(ID, DataType.VARCHAR, is_primary=True, max_length=ID_MAX_LENGTH)
@@ -93,7 +93,7 @@ def build_index_params(
     sparse_index: dict[str, Any],
     tenant_field: str | None = None,
 ) -> Any:
-    """The index parameters of a new collection (see :mod:`~milvus_model_adapters.store.indexes`).
+    """The index parameters of a new collection (see ``indexes``).
 
     ``tenant_field``, if given, gets an ``INVERTED`` scalar index (for a tenant field that is no partition key).
     """
@@ -123,7 +123,7 @@ def tenant_field_of(description: dict[str, Any]) -> str | None:
 def check_schema(
     description: dict[str, Any], *, name: str, dim: int, builtin_bm25: bool, tenant_field: str | None = None
 ) -> None:
-    """Raise :class:`SchemaMismatchError` unless an existing collection has this store's schema."""
+    """Raise ``SchemaMismatchError`` unless an existing collection has this store's schema."""
     stored_tenant = tenant_field_of(description)
     if stored_tenant != tenant_field:
         if stored_tenant is None:

@@ -4,7 +4,7 @@ A store opened with ``tenant_field="tenant"`` keeps a tenant on every row, in a 
 a Milvus partition key on Milvus Lite 3 and servers (a tenant's searches read its partitions only), a string
 field with an ``INVERTED`` index on Milvus Lite 2.5, which creates partition-key collections but then refuses
 every filter on the key (measured: ``Invalid expr``). Every read and write then needs a tenant, given by
-:meth:`HybridStore.for_tenant <milvus_model_adapters.store.HybridStore.for_tenant>` or per search
+``HybridStore.for_tenant <milvus_model_adapters.store.HybridStore.for_tenant>`` or per search
 (``tenant=``); the tenant's expression is joined to every filter, so no call without one reaches all rows.
 """
 

@@ -13,7 +13,7 @@ from milvus_model_adapters.store.routes.base import SparseRoute
 
 
 class BM25Upkeep:
-    """The BM25 statistics methods of :class:`~milvus_model_adapters.store.HybridStore`."""
+    """The BM25 statistics methods of ``HybridStore``."""
 
     client: MilvusClient
     collection: str

@@ -1,10 +1,10 @@
 """Text analysis for BM25: tokenizer, lowercasing, stopwords and a Snowball stemmer, all offline.
 
-The default :class:`Analyzer` is English and needs no NLTK data: its stopwords ship with the package
+The default ``Analyzer`` is English and needs no NLTK data: its stopwords ship with the package
 and its stemmer is the Snowball stemmer compiled in PyStemmer. Every other Snowball language and
 Chinese, Japanese and Korean are one argument away (``Analyzer("de")``, ``Analyzer("zh")``; see
-:mod:`~milvus_model_adapters.text.languages`). Any callable ``str -> list[str]`` can be used instead,
-see :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder`.
+``languages``). Any callable ``str -> list[str]`` can be used instead,
+see ``BM25Encoder``.
 
 Words are runs of Unicode letters, digits and combining marks (so Hindi, Tamil or decomposed
 accents stay whole) of two characters or more, in Unicode NFC form. Apostrophes and hyphens split
@@ -34,7 +34,7 @@ DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 Patterns are compiled with the ``regex`` module, whose ``\\w`` also takes combining marks."""
 
 SEPARATOR = "\x01"
-"""Marks the end of a text in :meth:`Analyzer.flat_words`; never part of a word."""
+"""Marks the end of a text in ``Analyzer.flat_words``; never part of a word."""
 
 _SPACED_SEPARATOR = f" {SEPARATOR} "
 
@@ -53,7 +53,7 @@ class Analyzer:
     Stems are cached per distinct word, so analysing a large corpus costs one regular-expression
     pass per text and one stemmer call per new word.
 
-    Example:
+    Examples:
         >>> Analyzer()("The engines were running")
         ['engin', 'run']
         >>> Analyzer("de")("Die Häuser wurden gebaut")
@@ -74,7 +74,7 @@ class Analyzer:
         Args:
             language: ISO 639-1 code or English name (``"de"``, ``"german"``): every Snowball
                 language of PyStemmer, and Chinese, Japanese and Korean through their extras (see
-                :mod:`~milvus_model_adapters.text.languages`). Any other PyStemmer algorithm
+                ``languages``). Any other PyStemmer algorithm
                 (``"porter"``) is a stemmer without stopwords.
             stopwords: Words to drop, replacing the language's list; ``[]`` keeps every word.
             stem: Whether to stem (Chinese, Japanese and Korean are not stemmed).
@@ -139,18 +139,18 @@ class Analyzer:
         return [findall(t) for t in texts]
 
     def flat_words(self, texts: Sequence[str], *, split_mixed: bool = True) -> list[str]:
-        """Raw words of all texts in one list, each text followed by :data:`SEPARATOR`.
+        """Raw words of all texts in one list, each text followed by ``SEPARATOR``.
 
         With the default token pattern this is one ``lower``, one ``translate`` and one ``split``
         over the whole batch, several times faster than a regular expression per text. The list may
-        then hold words that :meth:`term` maps to ``None`` (one character) or to the term of their
+        then hold words that ``term`` maps to ``None`` (one character) or to the term of their
         one word in Unicode NFC and lower case (non-ASCII words, such as "Häuser" or "„Haus“").
 
         Args:
             texts: The texts.
             split_mixed: Split the words that hold several words joined by a non-ASCII character
                 that is no word character ("haus–garten"). A caller that passes ``False`` splits them
-                itself with :meth:`several_words` and :meth:`mend`.
+                itself with ``several_words`` and ``mend``.
         """
         joined = _SPACED_SEPARATOR.join(texts) + _SPACED_SEPARATOR
         if self.token_pattern == DEFAULT_TOKEN_PATTERN and self._segment is None:
@@ -237,7 +237,7 @@ class Analyzer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Analyzer:
-        """Rebuild an analyzer from :meth:`config` output."""
+        """Rebuild an analyzer from ``config`` output."""
         if not isinstance(config, dict) or config.get("type") != "milvus_model_adapters.Analyzer":
             raise InvalidInputError(f"not an analyzer configuration: {config!r}")
         return cls(

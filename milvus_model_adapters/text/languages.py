@@ -1,12 +1,12 @@
 """The languages BM25 analyses: names, ISO 639-1 codes, stemmers, segmenters and stopword lists.
 
 Every Snowball stemmer of PyStemmer is a language here, and so are Chinese, Japanese and Korean,
-which are split into words by a segmenter (see :mod:`~milvus_model_adapters.text.segmenters`). A language
+which are split into words by a segmenter (see ``segmenters``). A language
 is named by its ISO 639-1 code or its English name: ``"de"`` and ``"german"`` are the same.
 
 Stopword lists, all read from installed files (nothing is downloaded):
 
-- English: the NLTK list, shipped in :mod:`~milvus_model_adapters.text.stopwords`.
+- English: the NLTK list, shipped in ``stopwords``.
 - The ``stop-words`` package (BSD-3-Clause) where it has the language; these lists are close to the
   Snowball project's and drop function words only.
 - The ``stopwordsiso`` package (MIT) for Armenian, Basque, Esperanto, Estonian, Irish, Lithuanian
@@ -164,7 +164,7 @@ def milvus_analyzer_params(name_or_code: str) -> dict[str, Any]:
     """Milvus analyzer parameters for ``sparse="builtin"`` close to this package's analysis of a language.
 
     The standard tokenizer, lower case, the language's stopwords and Milvus's Snowball stemmer
-    where Milvus has one (:data:`MILVUS_STEMMERS`); jieba for Chinese. Milvus Lite 3 applies the
+    where Milvus has one (``MILVUS_STEMMERS``); jieba for Chinese. Milvus Lite 3 applies the
     stopwords but no stemmer (README, "Languages").
 
     Raises:

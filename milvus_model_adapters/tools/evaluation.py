@@ -155,7 +155,7 @@ DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
     "hybrid-rrf": {"mode": "hybrid", "ranker": "rrf"},
     "hybrid-weighted": {"mode": "hybrid", "ranker": "weighted"},
 }
-"""The configurations ``mma eval`` and :func:`evaluate_beir` score by default."""
+"""The configurations ``mma eval`` and ``evaluate_beir`` score by default."""
 
 
 def rerank_config(rerank_k: int = 30) -> dict[str, Any]:
@@ -176,9 +176,9 @@ def evaluate_store(
     """Search every judged query with each configuration and score the runs.
 
     Args:
-        store: A :class:`~milvus_model_adapters.store.HybridStore` holding the dataset's documents.
+        store: A ``HybridStore`` holding the dataset's documents.
         dataset: The collection.
-        configs: Name -> search options of ``store.search_many``; :data:`DEFAULT_CONFIGS` by default.
+        configs: Name -> search options of ``store.search_many``; ``DEFAULT_CONFIGS`` by default.
         depth: Hits per query (Recall@100 needs 100).
         show_progress: Show a progress bar per configuration.
 
@@ -217,11 +217,11 @@ def evaluate_beir(
     Args:
         path: The BEIR folder.
         uri: Where to index it (default: a temporary Milvus Lite file).
-        configs: Name -> search options (:data:`DEFAULT_CONFIGS` by default).
+        configs: Name -> search options (``DEFAULT_CONFIGS`` by default).
         dense: The dense model (default: the bundled MiniLM).
         cache: With the default model, read the vectors of texts encoded by earlier runs from the
             user's cache and keep new ones there (see
-            :class:`~milvus_model_adapters.encoders.embedding_cache.EmbeddingCache`).
+            ``EmbeddingCache``).
         show_progress: Show progress bars.
 
     Raises:

@@ -59,7 +59,7 @@ def start(
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server started by :func:`start`."""
+    """Stop a server started by ``start``."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -11,7 +11,7 @@ metadata and dense vector::
 Dense vectors are carried exactly (float32 values printed in full). BM25 statistics are rebuilt
 from the texts on import with the exported settings, and every document is then encoded at the
 final average length, so BM25 scores in the new database equal those of the old one after its
-:meth:`~milvus_model_adapters.store.HybridStore.refresh_bm25`.
+``refresh_bm25``.
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def export_collection(store: HybridStore, out: IO[str], *, show_progress: bool =
 
 
 def export_header(path: str | os.PathLike[str]) -> ExportHeader:
-    """The header of the export at ``path`` (its first line only; :func:`read_export` checks the whole file).
+    """The header of the export at ``path`` (its first line only; ``read_export`` checks the whole file).
 
     Raises:
         InvalidInputError: If the file does not start with the header of this format.
@@ -168,7 +168,7 @@ def import_collection(
     The whole file is checked before the database is opened: a bad file writes nothing.
 
     Args:
-        path: The export (from :func:`export_collection` or ``mma export``).
+        path: The export (from ``export_collection`` or ``mma export``).
         uri: Target database: a Milvus Lite file or a server address.
         collection: Target collection (default: the exported collection's name).
         dense: The dense model of the exported collection, for the target's queries (default: the

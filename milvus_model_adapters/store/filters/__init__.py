@@ -1,8 +1,8 @@
 """Metadata filters: a dictionary language parsed once into nodes, written as each engine's expression.
 
-:mod:`~milvus_model_adapters.store.filters.parse` checks a filter and turns it into nodes,
-:mod:`~milvus_model_adapters.store.filters.emit` writes the nodes for an engine generation
-(:mod:`~milvus_model_adapters.store.filters.dialect`); :func:`compile_filter` does both.
+``parse`` checks a filter and turns it into nodes,
+``emit`` writes the nodes for an engine generation
+(``dialect``); ``compile_filter`` does both.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Filter nodes as Milvus boolean expressions, written for each engine generation.
 
-The generations (:mod:`~milvus_model_adapters.store.filters.dialect`) differ in what they accept and in
+The generations (``dialect``) differ in what they accept and in
 what a negation matches, measured on each:
 
 * **Milvus Lite 2.5** takes ``key in [...]`` on JSON keys (50,000 values in ~0.3 s, where a chain of

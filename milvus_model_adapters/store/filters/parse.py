@@ -16,7 +16,7 @@ r"""A small metadata filter language over the JSON ``metadata`` field, in the st
 One meaning on every engine, as in MongoDB: a comparison matches documents whose key holds a
 comparable value; a negation (``$ne``, ``$nin``, ``$not``) also matches documents that lack the key
 (or hold null). The filter is parsed once into nodes (checked, with limits on size and depth),
-negations are pushed down to the leaves, and :mod:`~milvus_model_adapters.store.filters.emit` writes
+negations are pushed down to the leaves, and ``emit`` writes
 the expression each Milvus generation needs.
 """
 
@@ -110,7 +110,7 @@ def parse(flt: Filter) -> Node:
 
     Raises:
         FilterError: On an unknown operator, a malformed clause, an unsupported or inexact value, a
-            list longer than :data:`MAX_VALUES` or nesting deeper than :data:`MAX_DEPTH`.
+            list longer than ``MAX_VALUES`` or nesting deeper than ``MAX_DEPTH``.
     """
     if not isinstance(flt, Mapping):
         raise FilterError(f"a filter must be a dict, got {type(flt).__name__}")
@@ -211,7 +211,7 @@ def _values(op: str, value: Any, *, allow_empty: bool) -> tuple[Scalar, ...]:
 def scalar(value: Any) -> Scalar:
     """``value`` if Milvus can compare it exactly.
 
-    That is a string without line breaks, a bool, a finite float or an integer in :data:`INT_RANGE`.
+    That is a string without line breaks, a bool, a finite float or an integer in ``INT_RANGE``.
 
     Raises:
         FilterError: Otherwise.

@@ -32,8 +32,8 @@ FIELDS = schema.STORE_FIELDS
 def metadata_expression(expr: str) -> str:
     """``expr`` with every bare name that is a metadata key written as ``metadata["name"]``.
 
-    A name is a metadata key unless it is a field of the store (:data:`FIELDS`), a keyword
-    (:data:`KEYWORDS`), or a function (followed by ``(``).
+    A name is a metadata key unless it is a field of the store (``FIELDS``), a keyword
+    (``KEYWORDS``), or a function (followed by ``(``).
 
     Raises:
         FilterError: If a string literal is not closed, or parentheses are unbalanced (an expression is

@@ -1,13 +1,13 @@
 """Where a store's sparse vectors come from: the strategy interface every sparse source implements.
 
-A :class:`SparseRoute` owns everything that depends on the sparse source: whether the schema holds a
+A ``SparseRoute`` owns everything that depends on the sparse source: whether the schema holds a
 Milvus function, how rows are written and deleted (a source with statistics keeps them in step), what
 a query is sent as, how a Milvus distance becomes a score, and what the source keeps beside the
 collection. The store reaches the source through this interface only. The sources are
-:class:`~milvus_model_adapters.store.routes.builtin.BuiltinBM25` (Milvus's function),
-:class:`~milvus_model_adapters.store.routes.client_bm25.ClientBM25` (this package's BM25) and
-:class:`~milvus_model_adapters.store.routes.learned.LearnedSparse` (a learned model);
-:mod:`~milvus_model_adapters.store.routes.factory` picks one.
+``BuiltinBM25`` (Milvus's function),
+``ClientBM25`` (this package's BM25) and
+``LearnedSparse`` (a learned model);
+``factory`` picks one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ WRITE_ROWS = 1000
 
 
 class SparseRoute(ABC):
-    """The sparse source of one collection; bound to it by :meth:`attach` before any other call."""
+    """The sparse source of one collection; bound to it by ``attach`` before any other call."""
 
     kind: ClassVar[str]
     """Name of the source (``"bm25"``, ``"builtin"``)."""
@@ -69,7 +69,7 @@ class SparseRoute(ABC):
         """Refuse documents this source cannot write, before anything is written."""
 
     def check_existing(self) -> None:  # noqa: B027 - optional hook
-        """Check an existing collection has what this source needs (called before :meth:`open`)."""
+        """Check an existing collection has what this source needs (called before ``open``)."""
 
     def create(self) -> None:  # noqa: B027 - optional hook
         """Set up what the source keeps beside a newly created collection."""
@@ -94,7 +94,7 @@ class SparseRoute(ABC):
         On a Milvus Lite file, which one process holds, new ids are inserted and only stored ones
         upserted (an upsert costs Milvus Lite 2.5 10-20% more than an insert). Elsewhere another
         process may write the same id at the same time, so every row is an upsert. An empty sparse
-        vector is stored as :data:`~milvus_model_adapters.store.schema.EMPTY_SPARSE`, which every engine takes.
+        vector is stored as ``EMPTY_SPARSE``, which every engine takes.
         """
         for row in rows:
             if schema.SPARSE in row:

@@ -94,7 +94,7 @@ class Delta:
 
 
 class BM25State:
-    """Reads and writes a :class:`BM25Encoder`'s statistics in a side collection."""
+    """Reads and writes a ``BM25Encoder``'s statistics in a side collection."""
 
     def __init__(self, client: MilvusClient, collection: str) -> None:
         """Bind to the side collection of ``collection``."""
@@ -175,7 +175,7 @@ class BM25State:
 
     # ------------------------------------------------------------------ writing
     def begin(self, delta: Delta) -> list[str]:
-        """Write ``delta`` as pending; returns the keys to :meth:`commit` once the documents are written."""
+        """Write ``delta`` as pending; returns the keys to ``commit`` once the documents are written."""
         self._seq += 1
         parts = delta.parts()
         keys = [f"{self.writer}:{self._seq}:{i}" for i in range(len(parts))]
@@ -218,7 +218,7 @@ class BM25State:
         self._marker = f"d:{keys[-1]}"
 
     def reset_format(self, encoder: BM25Encoder) -> None:
-        """Rewrite the side collection of an older format with ``encoder``'s settings (then :meth:`recount`)."""
+        """Rewrite the side collection of an older format with ``encoder``'s settings (then ``recount``)."""
         self.drop()
         self.create(encoder)
 

@@ -2,8 +2,8 @@
 
 Adding documents never re-encodes stored ones: IDF is applied to the query from the current document
 frequencies, and each document keeps the length normalisation of the time it was written until
-:meth:`ClientBM25.refresh`. Every write follows the crash-safe, multi-writer protocol of
-:mod:`milvus_model_adapters.store.routes.bm25_state`.
+``ClientBM25.refresh``. Every write follows the crash-safe, multi-writer protocol of
+``milvus_model_adapters.store.routes.bm25_state``.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from milvus_model_adapters.text.multilingual import document_languages
 
 
 class ClientBM25(SparseRoute):
-    """BM25 computed here with :class:`~milvus_model_adapters.bm25.encoder.BM25Encoder`, updated on every write.
+    """BM25 computed here with ``BM25Encoder``, updated on every write.
 
     Any number of processes may write to one collection (served Milvus Lite or a Milvus server): a
     term's dimension is a hash of the term, so no vocabulary is shared, and statistics are append-only
-    deltas that every process sums (see :mod:`~milvus_model_adapters.store.routes.bm25_state`). A process
+    deltas that every process sums (see ``bm25_state``). A process
     reads the deltas of others before each write, and before a search at most every ``sync_interval``
     seconds.
 
@@ -68,10 +68,10 @@ class ClientBM25(SparseRoute):
         """Settings for a new collection (an existing one keeps its own).
 
         Args:
-            analyzer: Text analyzer (default: the English :class:`~milvus_model_adapters.text.analyzer.Analyzer`).
+            analyzer: Text analyzer (default: the English ``Analyzer``).
             k1: BM25 ``k1``.
             b: BM25 ``b``.
-            idf: IDF formula (see :data:`milvus_model_adapters.bm25.idf.IDF_FORMULAS`).
+            idf: IDF formula (see ``milvus_model_adapters.bm25.idf.IDF_FORMULAS``).
             sync_interval: Longest time, in seconds, a search goes without reading other writers' statistics.
         """
         self.encoder = BM25Encoder(analyzer if analyzer is not None else Analyzer(), k1=k1, b=b, idf=idf)
@@ -82,7 +82,7 @@ class ClientBM25(SparseRoute):
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> ClientBM25:
-        """A route with the settings :meth:`settings` gave (for a new collection like that one).
+        """A route with the settings ``settings`` gave (for a new collection like that one).
 
         Raises:
             InvalidInputError: If a setting is missing or invalid.

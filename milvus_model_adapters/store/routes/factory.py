@@ -27,7 +27,7 @@ def sparse_route(
     """The route for ``sparse``: a name, a sparse function, or a route itself.
 
     ``"bm25"`` is client-side BM25, ``"builtin"`` Milvus's function; a sparse function is a learned
-    model (see :class:`~milvus_model_adapters.store.routes.learned.LearnedSparse`).
+    model (see ``LearnedSparse``).
 
     Raises:
         InvalidInputError: On an unknown name.
@@ -54,7 +54,7 @@ def sparse_route(
 
 
 def route_from_settings(settings: Mapping[str, Any]) -> SparseRoute:
-    """A new route like the one whose :meth:`SparseRoute.settings` gave ``settings``.
+    """A new route like the one whose ``SparseRoute.settings`` gave ``settings``.
 
     Raises:
         InvalidInputError: On settings of an unknown source.
@@ -76,8 +76,8 @@ def route_from_settings(settings: Mapping[str, Any]) -> SparseRoute:
 def route_of_collection(description: Mapping[str, Any]) -> SparseRoute:
     """The route that reads an existing collection, from its description alone (no settings given).
 
-    A collection with Milvus's BM25 function gets :class:`BuiltinBM25` with its analyzer parameters;
-    any other gets :class:`ClientBM25`, which takes its stored settings when it opens the collection.
+    A collection with Milvus's BM25 function gets ``BuiltinBM25`` with its analyzer parameters;
+    any other gets ``ClientBM25``, which takes its stored settings when it opens the collection.
     """
     if schema.has_builtin_bm25(dict(description)):
         return BuiltinBM25(schema.text_analyzer_params(dict(description)))

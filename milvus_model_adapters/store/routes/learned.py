@@ -19,7 +19,7 @@ from milvus_model_adapters.store.routes.base import SparseRoute
 class LearnedSparse(SparseRoute):
     """The sparse vectors of a pymilvus-model sparse function (``SpladeEmbeddingFunction``, BGE-M3, ...).
 
-    Example:
+    Examples:
         >>> from pymilvus.model.sparse import SpladeEmbeddingFunction  # doctest: +SKIP
         >>> store = HybridStore("./splade.db", sparse=LearnedSparse(SpladeEmbeddingFunction()))  # doctest: +SKIP
     """

@@ -107,8 +107,7 @@ Ranker = RRF | Weighted
 def make_ranker(ranker: str | Ranker) -> Ranker:
     """A ranker by its name (``"rrf"``: RRF(60), ``"weighted"``: equal weights), or the given one itself.
 
-    ``rrf_k=`` and ``weights=`` shorthands are read by :meth:`~milvus_model_adapters.store.search.params.
-    SearchParams.create`.
+    ``rrf_k=`` and ``weights=`` shorthands are read by ``create``.
     """
     if isinstance(ranker, RRF | Weighted):
         return ranker

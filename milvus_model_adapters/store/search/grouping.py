@@ -2,8 +2,8 @@
 
 Milvus groups search hits by a scalar field only (``group_by_field``; both Milvus Lite generations refuse
 a key of a JSON field), and a store keeps metadata in one JSON field, so groups are formed here, from a
-search deep enough to hold ``k`` of them (:meth:`Searcher.run
-<milvus_model_adapters.store.search.runner.Searcher.run>` deepens it). Grouping the hits of one search
+search deep enough to hold ``k`` of them (``Searcher.run
+<milvus_model_adapters.store.search.runner.Searcher.run>`` deepens it). Grouping the hits of one search
 keeps everything the search computed: per-route scores and ranks, fusion, reranking, ties by id.
 """
 
@@ -41,5 +41,5 @@ def groups(hits: Sequence[Hit], key: str, size: int) -> list[list[Hit]]:
 
 
 def first_groups(found: Sequence[list[Hit]], *, skip: int, take: int) -> list[Hit]:
-    """The hits of groups ``skip`` to ``skip + take`` of ``found`` (:func:`groups`), one group after the other."""
+    """The hits of groups ``skip`` to ``skip + take`` of ``found`` (``groups``), one group after the other."""
     return [hit for group in found[skip : skip + take] for hit in group]

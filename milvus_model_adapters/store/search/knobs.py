@@ -11,7 +11,7 @@ knob                 meaning (route)
 ``consistency_level``  ``Strong``, ``Bounded``, ``Session`` or ``Eventually`` (servers)
 ===================  =======================================================================
 
-Values are checked when :class:`~milvus_model_adapters.store.search.params.SearchParams` is built; whether
+Values are checked when ``SearchParams`` is built; whether
 the collection's index has the knob (``ef`` on a ``FLAT`` index) or the engine takes it (Milvus Lite 3
 refuses a ``drop_ratio_search`` other than 0) is known when the search meets the collection, and refused
 then, before Milvus is called. Milvus Lite answers every search with all it holds, whatever the
@@ -19,7 +19,7 @@ then, before Milvus is called. Milvus Lite answers every search with all it hold
 
 Milvus Lite 3 ranges only a window of the best hits (five times the hits asked): below more hits than that
 scoring above ``range_filter``, it answers nothing. There the store sends a plain dense search and keeps the
-hits in the range itself (:meth:`Knobs.store_range`), deeper until the range is covered.
+hits in the range itself (``Knobs.store_range``), deeper until the range is covered.
 """
 
 from __future__ import annotations

@@ -17,14 +17,14 @@ from milvus_model_adapters.store.types import Hit
 
 
 class SearchMethods:
-    """The search methods of :class:`~milvus_model_adapters.store.HybridStore`, over its :class:`Searcher`."""
+    """The search methods of ``HybridStore``, over its ``Searcher``."""
 
     dense: DenseEncoder
     search_params: SearchParams
     _searcher: Searcher
 
     def _scope(self, asked: str | None = None) -> str:
-        """The expression confining a search to a tenant (see :mod:`~milvus_model_adapters.store.tenants`)."""
+        """The expression confining a search to a tenant (see ``tenants``)."""
         raise NotImplementedError
 
     def search(
@@ -42,11 +42,11 @@ class SearchMethods:
         Args:
             query: The question.
             k: Hits to return (a shorthand for ``k=`` in ``options``).
-            params: The search settings; :attr:`search_params` (the store's defaults) if ``None``.
+            params: The search settings; ``search_params`` (the store's defaults) if ``None``.
             vector: The query's dense vector, if computed elsewhere with the store's model.
             **options: Settings that override ``params``: ``k``, ``mode``, ``fetch_k``, ``ranker``,
                 ``offset``, ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``,
-                ``group_by``, ``group_size`` and the engine's knobs (see :class:`SearchParams`).
+                ``group_by``, ``group_size`` and the engine's knobs (see ``SearchParams``).
 
         Returns:
             Up to ``k`` hits, best first; with ``group_by``, up to ``k`` groups of up to ``group_size``
@@ -69,7 +69,7 @@ class SearchMethods:
         vector: Sequence[float] | None = None,
         **options: Unpack[SearchOptions],
     ) -> list[Hit]:
-        """:meth:`search` in a worker thread, so the event loop is not blocked."""
+        """``search`` in a worker thread, so the event loop is not blocked."""
         return await asyncio.to_thread(self.search, query, k, params=params, vector=vector, **options)
 
     def search_many(
@@ -82,7 +82,7 @@ class SearchMethods:
         vectors: Sequence[Sequence[float]] | None = None,
         **options: Unpack[SearchOptions],
     ) -> list[list[Hit]]:
-        """:meth:`search` for several queries, with one Milvus call per route for all of them.
+        """``search`` for several queries, with one Milvus call per route for all of them.
 
         ``vectors``, if given, are the queries' dense vectors, computed elsewhere with the store's model.
         """
@@ -103,7 +103,7 @@ class SearchMethods:
         vectors: Sequence[Sequence[float]] | None = None,
         **options: Unpack[SearchOptions],
     ) -> list[list[Hit]]:
-        """:meth:`search_many` in a worker thread."""
+        """``search_many`` in a worker thread."""
         return await asyncio.to_thread(self.search_many, queries, k, params=params, vectors=vectors, **options)
 
     def search_by_vector(
@@ -119,7 +119,7 @@ class SearchMethods:
 
         Raises:
             DimensionMismatchError: If ``vector`` does not have the collection's dimension.
-            InvalidInputError: On a reranker other than the store model's :class:`CosineReranker`, which
+            InvalidInputError: On a reranker other than the store model's ``CosineReranker``, which
                 would need the query text.
         """
         p = self._params(k, params, options).replace(mode="dense")
@@ -148,7 +148,7 @@ class SearchMethods:
             k: Hits to return.
             candidates: Hits of the search (in its mode) that MMR chooses from, by their stored vectors.
             lambda_mult: 1 ranks by similarity to the query alone, 0 by diversity alone.
-            params: The search settings (:attr:`search_params` if ``None``).
+            params: The search settings (``search_params`` if ``None``).
             **options: Settings that override ``params``.
 
         Raises:

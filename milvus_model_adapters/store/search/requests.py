@@ -3,7 +3,7 @@
 Each route (dense, sparse) asks for the hits it keeps and one more, through pymilvus's futures, so that the
 searches of both routes are in flight at once. A hit beyond the cut that ties with the last kept one means a
 deeper search (engines order equal scores differently); on Milvus Lite 3 a range search is a plain search
-that the store ranges (:meth:`~milvus_model_adapters.store.search.knobs.Knobs.store_range`).
+that the store ranges (``store_range``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class RouteRequests:
         """Milvus's hits for each query of a sent search, with every hit that ties with the last one kept.
 
         Engines order equal scores differently; with the whole group of ties at the cut,
-        :func:`~milvus_model_adapters.store.search.assembly.route_hits` keeps the same hits everywhere.
+        ``route_hits`` keeps the same hits everywhere.
         """
         results = [list(r) for r in pending.future.result()]
         if pending.field == schema.DENSE and ask.ranged is not None:

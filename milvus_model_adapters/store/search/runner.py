@@ -1,7 +1,7 @@
 """Running a search against Milvus: client fusion of the routes, server-side fusion, the rerank stage.
 
-:class:`Searcher` turns validated :class:`~milvus_model_adapters.store.search.params.SearchParams` into Milvus
-calls and hands the raw results to the pure functions of :mod:`milvus_model_adapters.store.search.assembly`.
+``Searcher`` turns validated ``SearchParams`` into Milvus
+calls and hands the raw results to the pure functions of ``milvus_model_adapters.store.search.assembly``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Searcher:
             texts: The queries.
             p: The search settings.
             vectors: The queries' dense vectors, if known.
-            with_vectors: Read each hit's stored dense vector into :attr:`Hit.embedding` (client fusion
+            with_vectors: Read each hit's stored dense vector into ``Hit.embedding`` (client fusion
                 and single routes read it in the search itself; server fusion does not).
             scope: The expression every hit must meet besides ``p``'s filter (a tenant's).
         """
