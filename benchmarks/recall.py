@@ -109,7 +109,7 @@ def main() -> None:
             embeddings=vectors.tolist(),
             batch_size=2000,
         )
-        print(f"{args.size} documents added in {time.perf_counter() - started:.0f} s ({store.dialect.name})")
+        print(f"{args.size} documents added in {time.perf_counter() - started:.0f} s ({store.engine.name})")
         rng = np.random.default_rng(1)
         picks = rng.integers(0, args.size, args.queries)
         noisy = vectors[picks] + rng.standard_normal((args.queries, DIM)).astype(np.float32) * (0.5 / np.sqrt(DIM))

@@ -57,7 +57,7 @@ def main() -> None:
                 params = {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "IP", "params": choice["params"]}
             else:
                 try:
-                    params = sparse_index(choice, engine=store.dialect, builtin_bm25=False)
+                    params = sparse_index(choice, engine=store.engine, builtin_bm25=False)
                 except InvalidInputError as refused:
                     rows.append([label, "refused", "", str(refused)])
                     continue

@@ -19,7 +19,8 @@ from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, indexes, schema, tenants
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
-from milvus_model_adapters.store.filters import Filter, combine, detect
+from milvus_model_adapters.store.engine import Engine, detect
+from milvus_model_adapters.store.filters import Filter, combine
 from milvus_model_adapters.store.reads import DocumentReads
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.routes.factory import sparse_route
@@ -136,14 +137,14 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         collection = self.collection
         self.dense = as_dense_encoder(dense)
         self._dense_index = dict(dense_index or indexes.DEFAULT_DENSE_INDEX)
-        self.dialect = detect(self.client, local=self.is_local)
-        """The filter dialect of the engine (Milvus Lite 2.5, Milvus Lite 3 or a server)."""
+        self.engine = detect(self.client, local=self.is_local)
+        """The engine (Milvus Lite 2.5, Milvus Lite 3 or a server) and what it can do."""
         self._sparse_index = indexes.sparse_index(
-            sparse_index, engine=self.dialect, builtin_bm25=self.sparse.builtin_function
+            sparse_index, engine=self.engine, builtin_bm25=self.sparse.builtin_function
         )
         self.sparse.attach(self.client, collection, local=self.is_local)
         self.sparse.carried = (self.tenant_field,) if self.tenant_field else ()
-        self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.dialect)
+        self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.engine)
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):
@@ -167,7 +168,7 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
             )
             self.sparse.check_existing()
         else:
-            partition_key = tenants.uses_partition_key(self.dialect)
+            partition_key = tenants.uses_partition_key(self.engine)
             client.create_collection(
                 name,
                 schema=schema.build_schema(
@@ -209,6 +210,11 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         view.tenant = tenants.check_tenant(tenant)
         view._is_view = True
         return view
+
+    @property
+    def dialect(self) -> Engine:
+        """The former name of ``engine``."""
+        return self.engine
 
     def close(self) -> None:
         """Flush and close; a Lite file is released for other processes (a ``client=`` given stays open)."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store.filters import LITE_3, Dialect
+from milvus_model_adapters.store.engine import Engine
 
 DEFAULT_DENSE_INDEX: dict[str, Any] = {"index_type": "FLAT", "metric_type": "IP"}
 """Exact inner-product search over the normalised dense vectors."""
@@ -31,7 +31,7 @@ DEFAULT_SPARSE_INDEX: dict[str, Any] = {
 _SPARSE_PARAMS = frozenset({"drop_ratio_build", "inverted_index_algo"})
 
 
-def sparse_index(choice: Mapping[str, Any] | None, *, engine: Dialect, builtin_bm25: bool) -> dict[str, Any]:
+def sparse_index(choice: Mapping[str, Any] | None, *, engine: Engine, builtin_bm25: bool) -> dict[str, Any]:
     """The checked index parameters of a new collection's sparse field, its metric set.
 
     Args:
@@ -58,8 +58,8 @@ def sparse_index(choice: Mapping[str, Any] | None, *, engine: Dialect, builtin_b
     index_type = choice.get("index_type", "SPARSE_INVERTED_INDEX")
     if index_type not in SPARSE_INDEX_TYPES:
         raise InvalidInputError(f"unknown sparse index type {index_type!r}; use one of {', '.join(SPARSE_INDEX_TYPES)}")
-    if index_type == "SPARSE_WAND" and engine is LITE_3:
-        raise InvalidInputError("Milvus Lite 3 builds only SPARSE_INVERTED_INDEX for a sparse field")
+    if index_type == "SPARSE_WAND" and not engine.sparse_wand:
+        raise InvalidInputError(f"{engine.name} builds only SPARSE_INVERTED_INDEX for a sparse field")
     params = choice.get("params", {})
     if not isinstance(params, Mapping):
         raise InvalidTypeError(f"sparse_index params must be a dict, got {type(params).__name__}")
@@ -79,12 +79,12 @@ def sparse_index(choice: Mapping[str, Any] | None, *, engine: Dialect, builtin_b
     }
 
 
-def drop_ratio(value: Any, name: str, engine: Dialect | None = None) -> float:
+def drop_ratio(value: Any, name: str, engine: Engine | None = None) -> float:
     """A checked drop ratio in [0, 1): the share of the smallest weights an index or search ignores."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidTypeError(f"{name} must be a number, got {type(value).__name__}")
     if not 0.0 <= value < 1.0:
         raise InvalidInputError(f"{name} must be in [0, 1), got {value}")
-    if value and engine is LITE_3:
-        raise InvalidInputError(f"Milvus Lite 3 refuses a {name} other than 0")
+    if value and engine is not None and not engine.drop_ratio_build:
+        raise InvalidInputError(f"{engine.name} ignores a {name} (its sparse index stays exact): leave it at 0")
     return float(value)

@@ -10,7 +10,8 @@ from pymilvus import MilvusClient
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.store import documents, schema, tenants
 from milvus_model_adapters.store.connection import milvus_errors, query_all
-from milvus_model_adapters.store.filters import Dialect, Filter, combine, compile_filter, metadata_expression
+from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.filters import Filter, combine, compile_filter, metadata_expression
 from milvus_model_adapters.store.types import Document
 
 
@@ -19,7 +20,7 @@ class DocumentReads:
 
     client: MilvusClient
     collection: str
-    dialect: Dialect
+    engine: Engine
     tenant_field: str | None
     tenant: str | None
 
@@ -79,7 +80,7 @@ class DocumentReads:
 
     def _where(self, filter: Filter | None, expr: str | None) -> str:
         """The expression of a filter and a raw expression (bare names in it are metadata keys)."""
-        return combine(self._scope(), compile_filter(filter, self.dialect), metadata_expression(expr) if expr else None)
+        return combine(self._scope(), compile_filter(filter, self.engine), metadata_expression(expr) if expr else None)
 
     def _query(self, where: str, fields: list[str], action: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         return query_all(self.client, self.collection, where, fields, action=action, limit=limit)

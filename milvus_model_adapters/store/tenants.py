@@ -15,7 +15,7 @@ from typing import Any
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, TenantRequiredError
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.filters import LITE_2_5, Dialect
+from milvus_model_adapters.store.engine import Engine
 from milvus_model_adapters.store.filters.emit import literal
 
 TENANT_MAX_BYTES = schema.TENANT_MAX_BYTES
@@ -52,9 +52,9 @@ def check_tenant(value: Any) -> str:
     return value
 
 
-def uses_partition_key(engine: Dialect) -> bool:
-    """Whether a new tenant field is a partition key on ``engine`` (not on Milvus Lite 2.5)."""
-    return engine is not LITE_2_5
+def uses_partition_key(engine: Engine) -> bool:
+    """Whether a new tenant field is a partition key on ``engine`` (where it can be filtered on)."""
+    return engine.partition_key_filters
 
 
 def scope(field: str | None, tenant: str | None, *, asked: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Command line: index files, search them, evaluate on a BEIR collection, run the offline demo.
+"""Command line: index files, search them, evaluate, move collections, diagnose and serve a database, demo.
 
 ``milvus-model-adapters`` (or ``mma``) works on a Milvus Lite file in the working directory with the
 bundled MiniLM model and the offline BM25 analyzer; nothing is downloaded.
@@ -14,6 +14,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Sequence
+from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tool(name: str) -> Any:
+    """A module of ``tools``, imported when its command runs."""
+    return import_module(f"milvus_model_adapters.tools.{name}")
+
+
 def _shorten(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -330,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     backend(p)
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("doctor", help="the engine behind a database, its versions, and what the store does about it")
+    p.add_argument("uri", nargs="?", help="Milvus Lite file or server URI (default: the installed Milvus Lite)")
+    p.add_argument("--token", help="server credentials (user:password or an API key)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=lambda args: _tool("doctor").cmd_doctor(args))
+
+    p = sub.add_parser("serve", help="serve a Milvus Lite database on 127.0.0.1 for many processes")
+    p.add_argument("db", help="Milvus Lite database path (either generation)")
+    p.add_argument("--port", type=int, default=19530)
+    p.set_defaults(func=lambda args: _tool("lite_server").cmd_serve(args))
 
     p = sub.add_parser("demo", help="run the offline demo on the bundled corpus")
     p.add_argument("--db", default=None, help="keep the demo database here (default: a temporary file)")

@@ -13,6 +13,7 @@ Run as ``python -m milvus_model_adapters.tools.lite_server DB_FILE PORT`` (eithe
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -21,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from milvus_model_adapters.errors import MilvusModelAdaptersError
-from milvus_model_adapters.store.lite_files import lite_generation
+from milvus_model_adapters.errors import InvalidInputError, MilvusModelAdaptersError
+from milvus_model_adapters.store.lite_files import check_lite_path, lite_generation
 
 
 def free_port() -> int:
@@ -96,6 +97,24 @@ def serve(db_file: str, port: int) -> None:
         command = ["-m", "milvus_lite", "server", "--data-dir", data_dir, "--host", "127.0.0.1", "--port", str(port)]
         os.execv(sys.executable, [sys.executable, *command])
     _serve_2_5(db_file, port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``mma serve DB [--port P]``: serve a database for many processes until interrupted.
+
+    Raises:
+        InvalidInputError: If the path is no Milvus Lite database path or the port is taken.
+        LiteGenerationError: If the path holds the other generation's database.
+    """
+    check_lite_path(args.db)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except OSError:
+            raise InvalidInputError(f"port {args.port} on 127.0.0.1 is in use: choose another with --port") from None
+    print(f"serving {args.db} at http://127.0.0.1:{args.port} (Ctrl-C to stop)", flush=True)
+    serve(args.db, args.port)
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import pytest
 
 from milvus_model_adapters.errors import InvalidInputError, MilvusOperationError
 from milvus_model_adapters.store import HybridStore
-from milvus_model_adapters.store.filters import LITE_2_5, LITE_3
 
 DIM, ROWS, K = 16, 2000, 10
 RNG = np.random.default_rng(5)
@@ -74,8 +73,8 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
 def test_nprobe_over_every_list_is_exact(open_store: Any) -> None:
     # 128 lists: on Milvus Lite 3, nprobe=16 of nlist=16 missed hits (measured); 128 of 128 is exhaustive.
     store = open_store({"index_type": "IVF_FLAT", "metric_type": "IP", "params": {"nlist": 128}})
-    if store.dialect is LITE_2_5:
-        # It ignores nprobe (benchmarks/recall.py: the same recall@10 at nprobe 1 to 1024): refused, not dropped.
+    if not store.engine.nprobe:
+        # Milvus Lite 2.5 ignores nprobe (benchmarks/recall.py: the same recall@10 at nprobe 1 to 1024): refused, not dropped.
         with pytest.raises(InvalidInputError, match="Milvus Lite 2.5 ignores nprobe"):
             store.search_by_vector(QUERIES[0].tolist(), K, nprobe=128)
         return
@@ -130,7 +129,7 @@ def test_a_range_below_many_better_hits_is_found_whole(open_store: Any) -> None:
         hits = store.search("word3", K, vector=query.tolist(), mode="dense", radius=-1.0, range_filter=float(high))
         assert [h.id for h in hits] == [IDS[i] for i in order if scores[i] <= high][:K]
     options = {"radius": 0.1, "range_filter": 0.5, "fusion": "server", "ranker": "rrf"}
-    if store.dialect is LITE_3:
+    if not store.engine.whole_range:
         with pytest.raises(InvalidInputError, match="use fusion='client' for a range search"):
             store.search("word3", K, vector=QUERIES[0].tolist(), **options)
     else:
@@ -165,7 +164,7 @@ def test_consistency_levels_and_a_zero_drop_ratio_change_nothing_here(open_store
 def test_a_drop_ratio_is_approximate_where_the_engine_takes_it(open_store: Any) -> None:
     store = open_store()
     exact_hits = store.search("word3 word4 word5 row", K, mode="sparse")
-    if store.dialect is LITE_3:
+    if not store.engine.drop_ratio_search:
         with pytest.raises(InvalidInputError, match="Milvus Lite 3 refuses a drop_ratio_search"):
             store.search("word3 word4 word5 row", K, mode="sparse", drop_ratio_search=0.5)
         return

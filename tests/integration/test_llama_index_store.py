@@ -303,7 +303,7 @@ def test_filters_match_llama_index_evaluation(vector_store: MilvusHybridVectorSt
     metadata = {f"node{i}": _metadata(i) for i in range(len(CORPUS))}
     embedding = vector_store.embed_model.get_query_embedding("aircraft")
     for filters in cases:
-        if filters.condition == FilterCondition.NOT and not vector_store.store.dialect.negation:
+        if filters.condition == FilterCondition.NOT and not vector_store.store.engine.negation:
             with pytest.raises(FilterError, match="Milvus Lite 2.5 cannot evaluate"):
                 vector_store.get_nodes(filters=filters)
             continue

@@ -20,7 +20,6 @@ from milvus_model_adapters.errors import FilterError
 from milvus_model_adapters.rerank import CosineReranker
 from milvus_model_adapters.store import HybridStore
 from milvus_model_adapters.store.documents import content_id
-from milvus_model_adapters.store.filters import LITE_2_5
 from milvus_model_adapters.tools.transfer import export_collection
 from tests.support.fixed_dense import HashDense
 
@@ -80,8 +79,8 @@ def test_a_tenant_store_needs_a_tenant_for_every_read_and_write(place: tuple[str
                 store.for_tenant(bad)
         field = next(f for f in store.client.describe_collection(store.collection)["fields"] if f["name"] == "tenant")
         # A partition key where the engine filters on one; Milvus Lite 2.5 refuses every filter on a partition key.
-        assert bool(field.get("is_partition_key")) == (store.dialect is not LITE_2_5)
-        if store.dialect is LITE_2_5:  # a scalar index there instead
+        assert bool(field.get("is_partition_key")) == store.engine.partition_key_filters
+        if not store.engine.partition_key_filters:  # a scalar index there instead
             assert store.client.describe_index(store.collection, "tenant")["index_type"] == "INVERTED"
     finally:
         _close(store)

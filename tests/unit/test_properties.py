@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milvus_model_adapters.bm25.encoder import BM25Encoder
-from milvus_model_adapters.store.filters import LITE_2_5, LITE_3, SERVER, compile_filter
+from milvus_model_adapters.store.engine import LITE_2_5, LITE_3, SERVER
+from milvus_model_adapters.store.filters import compile_filter
 from milvus_model_adapters.store.filters.emit import literal
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit, Weighted, order
 

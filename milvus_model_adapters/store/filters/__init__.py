@@ -1,33 +1,35 @@
 """Metadata filters: a dictionary language parsed once into nodes, written as each engine's expression.
 
 ``parse`` checks a filter and turns it into nodes,
-``emit`` writes the nodes for an engine generation
-(``dialect``); ``compile_filter`` does both.
+``emit`` writes the nodes for an engine (``store.engine``); ``compile_filter`` does both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from milvus_model_adapters.store.filters.dialect import LITE_2_5, LITE_3, SERVER, Dialect, detect
+from milvus_model_adapters.store.engine import LITE_2_5, LITE_3, SERVER, Engine, detect
 from milvus_model_adapters.store.filters.emit import emit
 from milvus_model_adapters.store.filters.parse import Filter, Node, parse
 from milvus_model_adapters.store.filters.raw import metadata_expression
 
+Dialect = Engine
+"""The former name of ``Engine``, which held the filter features alone."""
 
-def compile_filter(flt: Filter | None, dialect: Dialect | None = None) -> str:
+
+def compile_filter(flt: Filter | None, engine: Engine | None = None) -> str:
     """Compile a filter dictionary to a Milvus expression; ``None`` or ``{}`` gives ``""``.
 
     Args:
         flt: The filter.
-        dialect: The engine generation; a Milvus server by default.
+        engine: The engine; a Milvus server by default.
 
     Raises:
         FilterError: On a malformed filter, or one the engine cannot express.
     """
     if flt is None or (isinstance(flt, Mapping) and not flt):
         return ""
-    return emit(parse(flt), dialect if dialect is not None else SERVER)
+    return emit(parse(flt), engine if engine is not None else SERVER)
 
 
 def combine(*expressions: str | None) -> str:
@@ -43,6 +45,7 @@ __all__ = [
     "LITE_3",
     "SERVER",
     "Dialect",
+    "Engine",
     "Filter",
     "Node",
     "combine",

@@ -1,6 +1,6 @@
 """Filter nodes as Milvus boolean expressions, written for each engine generation.
 
-The generations (``dialect``) differ in what they accept and in
+The generations (``engine``) differ in what they accept and in
 what a negation matches, measured on each:
 
 * **Milvus Lite 2.5** takes ``key in [...]`` on JSON keys (50,000 values in ~0.3 s, where a chain of
@@ -21,60 +21,60 @@ from __future__ import annotations
 import json
 
 from milvus_model_adapters.errors import FilterError
-from milvus_model_adapters.store.filters.dialect import Dialect
+from milvus_model_adapters.store.engine import Engine
 from milvus_model_adapters.store.filters.parse import Compare, Contains, Exists, Logic, Member, Node, Not, Scalar
 from milvus_model_adapters.store.schema import METADATA
 
 
-def emit(node: Node, dialect: Dialect) -> str:
-    """The expression for ``node`` on ``dialect``.
+def emit(node: Node, engine: Engine) -> str:
+    """The expression for ``node`` on ``engine``.
 
     Raises:
         FilterError: If the engine cannot express it (negated ranges, containment or ``$exists`` on
             Milvus Lite 2.5).
     """
     if isinstance(node, Logic):
-        return "(" + f" {node.op} ".join(emit(c, dialect) for c in node.children) + ")"
+        return "(" + f" {node.op} ".join(emit(c, engine) for c in node.children) + ")"
     path = field_path(node.child.key if isinstance(node, Not) else node.key)
     if isinstance(node, Compare):
-        if node.op == "like" and not dialect.full_like and ("_" in str(node.value) or not str(node.value).strip("%")):
+        if node.op == "like" and not engine.full_like and ("_" in str(node.value) or not str(node.value).strip("%")):
             raise FilterError(
-                f"{dialect.name} cannot evaluate the $like pattern {node.value!r}: it mis-reads '_' ('a_' matches "
+                f"{engine.name} cannot evaluate the $like pattern {node.value!r}: it mis-reads '_' ('a_' matches "
                 "'a%b') and '%' alone matches nothing there. Use patterns of text and '%' on it; Milvus Lite 3 and "
                 "Milvus servers take any pattern."
             )
         expr = f"{path} {node.op} {literal(node.value)}"
-        return _or_missing(path, expr, dialect) if node.op == "!=" else expr
+        return _or_missing(path, expr, engine) if node.op == "!=" else expr
     if isinstance(node, Member):
-        return _member(path, node, dialect)
+        return _member(path, node, engine)
     if isinstance(node, Contains):
         if node.function == "json_contains":
             return f"json_contains({path}, {literal(node.values[0])})"
         return f"{node.function}({path}, [{', '.join(literal(v) for v in node.values)}])"
-    if not dialect.negation:
+    if not engine.negation:
         what = "$exists" if isinstance(node, Exists) else f"$not of {_describe(node.child)}"
         raise FilterError(
-            f"{dialect.name} cannot evaluate {what} (it has no 'not' or 'exists'); "
+            f"{engine.name} cannot evaluate {what} (it has no 'not' or 'exists'); "
             "Milvus Lite 3 and Milvus servers can. Rewrite it with $eq / $ne / $in / $nin, which work everywhere."
         )
     if isinstance(node, Exists):
         return f"exists {path}" if node.present else f"not (exists {path})"
-    return _or_missing(path, f"not ({emit(node.child, dialect)})", dialect)
+    return _or_missing(path, f"not ({emit(node.child, engine)})", engine)
 
 
-def _member(path: str, node: Member, dialect: Dialect) -> str:
-    if dialect.native_in:
+def _member(path: str, node: Member, engine: Engine) -> str:
+    if engine.native_in:
         op, joiner = ("not in", " and ") if node.negated else ("in", " or ")
         parts = [f"{path} {op} [{', '.join(literal(v) for v in group)}]" for group in _by_type(node.values)]
         expr = parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"
-        return _or_missing(path, expr, dialect) if node.negated else expr
+        return _or_missing(path, expr, engine) if node.negated else expr
     any_of = " or ".join(f"{path} == {literal(v)}" for v in node.values)
-    return _or_missing(path, f"not ({any_of})", dialect) if node.negated else f"({any_of})"
+    return _or_missing(path, f"not ({any_of})", engine) if node.negated else f"({any_of})"
 
 
-def _or_missing(path: str, expr: str, dialect: Dialect) -> str:
+def _or_missing(path: str, expr: str, engine: Engine) -> str:
     """A negation that also matches documents without the key (on Lite 2.5, ``!=`` / ``not in`` already do)."""
-    return f"(not (exists {path}) or {expr})" if dialect.negation else expr
+    return f"(not (exists {path}) or {expr})" if engine.negation else expr
 
 
 def _by_type(values: tuple[Scalar, ...]) -> list[list[Scalar]]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store.filters import LITE_2_5, LITE_3, Dialect
+from milvus_model_adapters.store.engine import Engine
 
 CONSISTENCY_LEVELS = ("Strong", "Bounded", "Session", "Eventually")
 HNSW_INDEXES = frozenset({"HNSW", "HNSW_SQ", "HNSW_PQ", "HNSW_PRQ"})
@@ -68,7 +68,7 @@ class Knobs:
                 f"unknown consistency_level {self.consistency_level!r}; use one of {', '.join(CONSISTENCY_LEVELS)}"
             )
 
-    def dense(self, index_type: str, engine: Dialect | None = None) -> dict[str, Any]:
+    def dense(self, index_type: str, engine: Engine | None = None) -> dict[str, Any]:
         """The ``params`` of a dense search of an ``index_type`` index (``ef`` is raised to the hits asked later).
 
         Raises:
@@ -85,10 +85,10 @@ class Knobs:
                 raise InvalidInputError(
                     f"nprobe is a knob of IVF indexes; this collection's dense index is {index_type}"
                 )
-            if engine is LITE_2_5:
+            if engine is not None and not engine.nprobe:
                 # Measured at 100,000 rows: the same recall@10 at nprobe 1, 8, 64 and 1024 (benchmarks/recall.py).
                 raise InvalidInputError(
-                    "Milvus Lite 2.5 ignores nprobe (its IVF search probes the same lists whatever it is): "
+                    f"{engine.name} ignores nprobe (its IVF search probes the same lists whatever it is): "
                     "use FLAT for exact search there, or Milvus Lite 3 or a server for a tunable IVF index"
                 )
             params["nprobe"] = self.nprobe
@@ -99,17 +99,17 @@ class Knobs:
                 params["range_filter"] = float(self.range_filter)
         return params
 
-    def store_range(self, engine: Dialect | None) -> tuple[float, float | None] | None:
+    def store_range(self, engine: Engine | None) -> tuple[float, float | None] | None:
         """``(radius, range_filter)`` where the store, not ``engine``, keeps the dense hits in the range.
 
         That is Milvus Lite 3, which ranges only a window of the best hits; ``None`` elsewhere, or without a
         range (a ``range_filter`` always comes with a ``radius``).
         """
-        if engine is not LITE_3 or self.radius is None:
+        if engine is None or engine.whole_range or self.radius is None:
             return None
         return float(self.radius), self.range_filter
 
-    def sparse(self, engine: Dialect) -> dict[str, Any]:
+    def sparse(self, engine: Engine) -> dict[str, Any]:
         """The ``params`` of a sparse search on ``engine``.
 
         Raises:
@@ -117,8 +117,8 @@ class Knobs:
         """
         if not self.drop_ratio_search:
             return {}
-        if engine is LITE_3:
-            raise InvalidInputError("Milvus Lite 3 refuses a drop_ratio_search other than 0")
+        if not engine.drop_ratio_search:
+            raise InvalidInputError(f"{engine.name} refuses a drop_ratio_search other than 0")
         return {"drop_ratio_search": float(self.drop_ratio_search)}
 
     def call_options(self) -> dict[str, Any]:

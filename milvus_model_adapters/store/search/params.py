@@ -24,7 +24,8 @@ from typing import Any, Literal, TypedDict, Unpack
 from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reranker
-from milvus_model_adapters.store.filters import Dialect, Filter, Node, combine, emit, metadata_expression, parse
+from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.filters import Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.search.knobs import Knobs
 from milvus_model_adapters.store.tenants import check_tenant
@@ -206,13 +207,13 @@ class SearchParams:
         """A copy with ``options`` changed, validated as ``create`` does."""
         return SearchParams.create(self, **options) if options else self
 
-    def where(self, dialect: Dialect) -> str:
+    def where(self, engine: Engine) -> str:
         """The Milvus expression of ``filter`` and ``expr`` for an engine generation.
 
         Raises:
             FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5).
         """
-        return combine(emit(self._filter_node, dialect) if self._filter_node is not None else "", self.expr)
+        return combine(emit(self._filter_node, engine) if self._filter_node is not None else "", self.expr)
 
     def whole_page(self) -> SearchParams:
         """The search whose hits, after the first ``offset``, are this page: ``k + offset`` hits."""

@@ -20,7 +20,8 @@ from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
-from milvus_model_adapters.store.filters import LITE_2_5, Dialect, combine
+from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.filters import combine
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.search import assembly, grouping
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit
@@ -50,7 +51,7 @@ class Searcher:
         dense: DenseEncoder,
         sparse: SparseRoute,
         lock: threading.RLock,
-        dialect: Dialect,
+        engine: Engine,
     ) -> None:
         """Search ``collection``; ``lock`` guards the sparse route's statistics against writers."""
         self.client = client
@@ -58,7 +59,7 @@ class Searcher:
         self.dense = dense
         self.sparse = sparse
         self._lock = lock
-        self.dialect = dialect
+        self.engine = engine
         self._index_type: str | None = None
         self._requests = RouteRequests(client, collection)
 
@@ -86,20 +87,20 @@ class Searcher:
         if p.offset:
             pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors, scope=scope)
             return [hits[p.offset :] for hits in pages]
-        where = combine(scope, p.where(self.dialect))
+        where = combine(scope, p.where(self.engine))
         plan = assembly.plan(p)
         knobs = p.knobs
         # The engine's knobs meet the collection's index here, before any call: refusals come first.
         index_type = self._dense_index_type() if knobs.ef is not None or knobs.nprobe is not None else ""
-        ranged = knobs.store_range(self.dialect)
+        ranged = knobs.store_range(self.engine)
         if ranged is not None and p.mode == "hybrid" and p.fusion == "server":
             raise InvalidInputError(
                 "Milvus Lite 3 ranges only a window of the best hits inside hybrid_search: "
                 "use fusion='client' for a range search there"
             )
         routes = RouteParams(
-            dense={"metric_type": "IP", "params": knobs.dense(index_type, self.dialect)},
-            sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.dialect)},
+            dense={"metric_type": "IP", "params": knobs.dense(index_type, self.engine)},
+            sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.engine)},
             call=knobs.call_options(),
         )
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
@@ -273,7 +274,7 @@ class Searcher:
             return [list(r) for r in res]
 
         def answers(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
-            if self.dialect is not LITE_2_5:
+            if self.engine.batched_hybrid_search:
                 return fused(which, limit)
             # Milvus Lite 2.5 fuses the hits of each query after the first as if the earlier queries' hits
             # ranked before them (RRF scores of 1/81 for a first hit after 20 others): one query per call.
