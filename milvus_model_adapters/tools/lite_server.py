@@ -5,7 +5,7 @@ at ``http://127.0.0.1:PORT`` that any number of processes reach with the same co
 ``uri`` is just the address). Works with both Milvus Lite generations:
 
 * 2.5.x: the bundled ``milvus`` binary listening on the address;
-* 3.x: ``python -m milvus_lite server --data-dir DIR --host 127.0.0.1 --port PORT``, in this process's place.
+* 3.x: Milvus Lite 3's gRPC servicer, served with options that accept pymilvus's keepalive pings.
 
 Run as ``python -m milvus_model_adapters.tools.lite_server DB_FILE PORT`` (either generation) or use
 ``start``, which runs that command.
@@ -92,11 +92,48 @@ def _serve_2_5(db_file: str, port: int) -> None:
 def serve(db_file: str, port: int) -> None:
     """Serve ``db_file`` on ``127.0.0.1:port`` until this process is ended, with the installed Milvus Lite."""
     if lite_generation() >= 3:
-        # Milvus Lite 3's own server, in this process's place (same pid: ``stop`` ends it).
-        data_dir = str(Path(db_file).absolute())
+        _serve_3(str(Path(db_file).absolute()), port)
+    else:
+        _serve_2_5(db_file, port)
+
+
+LITE_3_SERVER_OPTIONS = (
+    ("grpc.max_receive_message_length", 256 * 1024 * 1024),
+    ("grpc.max_send_message_length", 256 * 1024 * 1024),
+    # pymilvus pings every 10 s, also while a call waits for a busy engine; gRPC's default policy answers
+    # such pings with GOAWAY "too_many_pings", which fails the calls in flight (seen under load).
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 1000),
+    ("grpc.http2.max_ping_strikes", 0),
+)
+"""The gRPC options of a served Milvus Lite 3 database: Milvus's message sizes, and pymilvus's keepalive pings."""
+
+
+def _serve_3(data_dir: str, port: int) -> None:
+    try:
+        import grpc
+        from milvus_lite.adapter.grpc.servicer import MilvusServicer
+        from milvus_lite.db import MilvusLite
+        from pymilvus.grpc_gen import milvus_pb2_grpc
+    except ImportError:  # another layout of Milvus Lite 3: its own server, in this process's place
         command = ["-m", "milvus_lite", "server", "--data-dir", data_dir, "--host", "127.0.0.1", "--port", str(port)]
         os.execv(sys.executable, [sys.executable, *command])
-    _serve_2_5(db_file, port)
+    from concurrent import futures
+
+    db = MilvusLite(data_dir)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=10), options=list(LITE_3_SERVER_OPTIONS))
+    milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(db), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+
+    def shutdown(*_: object) -> None:
+        server.stop(grace=5).wait()
+        db.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    server.wait_for_termination()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
