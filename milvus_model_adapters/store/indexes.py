@@ -18,7 +18,11 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store.engine import Engine
 
 DEFAULT_DENSE_INDEX: dict[str, Any] = {"index_type": "FLAT", "metric_type": "IP"}
-"""Exact inner-product search over the normalised dense vectors."""
+"""Exact inner-product search over the normalised dense vectors, on every engine.
+
+``AUTOINDEX`` is not exact: Milvus Lite 3 builds it as HNSW with faiss (its top 10 agreed with exact search on 44%
+of hits at 20,000 rows), and Milvus Lite 2.5 as an index that keeps 77% of the exact top 10 at 100,000 rows.
+"""
 
 SPARSE_INDEX_TYPES = ("SPARSE_INVERTED_INDEX", "SPARSE_WAND")
 POSTING_WALKS = ("DAAT_MAXSCORE", "DAAT_WAND", "TAAT_NAIVE")

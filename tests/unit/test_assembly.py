@@ -30,8 +30,8 @@ def reranker(query: str, documents: list[str], top_k: int) -> list[object]:
         ({"k": 16384}, 16384, 16384, 0),
     ],
 )
-def test_plan(options: dict[str, object], depth: int, keep: int, pool: int) -> None:
-    assert assembly.plan(SearchParams.create(**options)) == assembly.Plan(depth, keep, pool)  # type: ignore[arg-type]
+def test_candidate_counts(options: dict[str, object], depth: int, keep: int, pool: int) -> None:
+    assert assembly.candidate_counts(SearchParams.create(**options)) == assembly.CandidateCounts(depth, keep, pool)  # type: ignore[arg-type]
 
 
 def test_route_hits_ranks_scores_and_rows() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from milvus_model_adapters.rerank.base import RerankHit
 from milvus_model_adapters.store import schema
-from milvus_model_adapters.store.search.fusion import Ranker, RouteHit, Weighted, order
+from milvus_model_adapters.store.search.fusion import Ranker, RouteHit, order
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
 from milvus_model_adapters.store.types import Hit
 
@@ -22,7 +22,7 @@ Rows = dict[str, Mapping[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class CandidateCounts:
     """How many candidates a search asks for and keeps.
 
     Attributes:
@@ -36,13 +36,13 @@ class Plan:
     pool: int
 
 
-def plan(params: SearchParams) -> Plan:
+def candidate_counts(params: SearchParams) -> CandidateCounts:
     """The candidate counts of a search with ``params``."""
     pool = 0
     if params.reranker is not None:
         pool = params.rerank_k if params.rerank_k is not None else params.fetch
     depth = params.fetch if params.mode == "hybrid" else params.k
-    return Plan(depth=min(max(depth, pool), MAX_TOP_K), keep=max(params.k, pool), pool=pool)
+    return CandidateCounts(depth=min(max(depth, pool), MAX_TOP_K), keep=max(params.k, pool), pool=pool)
 
 
 def route_hits(
@@ -73,13 +73,6 @@ def route_hits(
     return out
 
 
-def fuse(ranker: Ranker, routes: Mapping[str, Sequence[RouteHit]], kinds: Mapping[str, str]) -> dict[str, float]:
-    """Fused score by id; ``kinds`` names each route's metric (``"ip"`` or ``"bm25"``) for arctan weighting."""
-    if isinstance(ranker, Weighted):
-        return ranker.fuse(routes, kinds=kinds)
-    return ranker.fuse(routes)
-
-
 def build_hits(
     mode: str,
     ranker: Ranker,
@@ -91,7 +84,7 @@ def build_hits(
     """The best ``limit`` hits of one query: fused in hybrid mode, else the one route's order."""
     per_route = {name: {h.id: h for h in hits} for name, hits in routes.items()}
     if mode == "hybrid":
-        fused = fuse(ranker, routes, kinds)
+        fused = ranker.fuse(routes, kinds=kinds)
         ids = order(fused)
     else:
         only = routes[mode]

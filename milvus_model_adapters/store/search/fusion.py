@@ -1,11 +1,17 @@
-"""Fusion of ranked lists from several search routes: reciprocal rank and weighted scores."""
+"""Fusion of ranked lists from several search routes: reciprocal rank and weighted scores.
+
+A ranker is one protocol (``Ranker``): it fuses the routes' hits on the client, names Milvus's ranker for
+server fusion (or refuses it), checks the search it is used in, and says its best possible score, from which
+relevance in [0, 1] is read.
+"""
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 
@@ -21,8 +27,38 @@ class RouteHit:
     rank: int
 
 
+class Ranker(ABC):
+    """How the routes' hits of a hybrid search are fused."""
+
+    @abstractmethod
+    def fuse(
+        self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str] | None = None
+    ) -> dict[str, float]:
+        """Fused score by document id; ``kinds`` names each route's metric (``"ip"`` or ``"bm25"``)."""
+
+    @abstractmethod
+    def server_ranker(self) -> Any:
+        """Milvus's ranker that fuses as this one does, for ``hybrid_search``.
+
+        Raises:
+            InvalidInputError: If Milvus has none that does.
+        """
+
+    @abstractmethod
+    def best_score(self) -> float:
+        """The highest fused score of two routes (a hit first on both): relevance is the score over it."""
+
+    def check(self, *, routes: int, fusion: str) -> None:
+        """Refuse a hybrid search of ``routes`` routes with ``fusion`` this ranker cannot fuse.
+
+        Raises:
+            InvalidInputError: If it cannot.
+        """
+        return None
+
+
 @dataclass(frozen=True)
-class RRF:
+class RRF(Ranker):
     """Reciprocal rank fusion: ``score = sum over routes of 1 / (k + rank)``, as Milvus's ``RRFRanker``.
 
     Attributes:
@@ -37,17 +73,29 @@ class RRF:
         if self.k < 0:
             raise InvalidInputError(f"RRF k must be >= 0, got {self.k}")
 
-    def fuse(self, routes: Mapping[str, Sequence[RouteHit]]) -> dict[str, float]:
-        """Fused score by document id."""
+    def fuse(
+        self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str] | None = None
+    ) -> dict[str, float]:
+        """Fused score by document id (ranks only: ``kinds`` plays no part)."""
         fused: dict[str, float] = {}
         for hits in routes.values():
             for hit in hits:
                 fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (self.k + hit.rank)
         return fused
 
+    def server_ranker(self) -> Any:
+        """Milvus's ``RRFRanker`` with the same ``k``."""
+        from pymilvus import RRFRanker
+
+        return RRFRanker(self.k)
+
+    def best_score(self) -> float:
+        """``2 / (k + 1)``: first on both routes."""
+        return 2.0 / (self.k + 1)
+
 
 @dataclass(frozen=True)
-class Weighted:
+class Weighted(Ranker):
     """Weighted sum of normalised route scores.
 
     Attributes:
@@ -73,8 +121,10 @@ class Weighted:
             raise InvalidInputError(f"unknown normalization {self.normalization!r}; use 'minmax' or 'arctan'")
         object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
 
-    def fuse(self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str]) -> dict[str, float]:
-        """Fused score by document id; ``kinds`` maps a route to ``"ip"`` or ``"bm25"``.
+    def fuse(
+        self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str] | None = None
+    ) -> dict[str, float]:
+        """Fused score by document id; ``kinds`` maps a route to ``"ip"`` (the default) or ``"bm25"``.
 
         Raises:
             InvalidInputError: If the number of weights is not the number of routes.
@@ -83,7 +133,8 @@ class Weighted:
             raise InvalidInputError(f"{len(self.weights)} weights given for {len(routes)} routes")
         fused: dict[str, float] = {}
         for weight, (name, hits) in zip(self.weights, routes.items(), strict=True):
-            for hit, norm in zip(hits, self._normalise(hits, kinds[name]), strict=True):
+            kind = (kinds or {}).get(name, "ip")
+            for hit, norm in zip(hits, self._normalise(hits, kind), strict=True):
                 fused[hit.id] = fused.get(hit.id, 0.0) + weight * norm
         return fused
 
@@ -100,8 +151,31 @@ class Weighted:
             return [1.0] * len(scores)
         return [(s - lo) / (hi - lo) for s in scores]
 
+    def server_ranker(self) -> Any:
+        """Milvus's ``WeightedRanker`` with the same weights (its normalisation is arctan's).
 
-Ranker = RRF | Weighted
+        Raises:
+            InvalidInputError: With min-max normalisation, which Milvus does not do.
+        """
+        if self.normalization == "minmax":
+            raise InvalidInputError(
+                "fusion='server' cannot normalise scores min-max (Milvus's WeightedRanker uses arctan): "
+                "pass ranker='rrf', or Weighted(weights, normalization='arctan'), or use fusion='client'"
+            )
+        from pymilvus import WeightedRanker
+
+        return WeightedRanker(*self.weights)
+
+    def best_score(self) -> float:
+        """The sum of the weights: every route's best normalised score is at most 1."""
+        return float(sum(self.weights))
+
+    def check(self, *, routes: int, fusion: str) -> None:
+        """One weight per route, and a normalisation Milvus has for server fusion."""
+        if len(self.weights) != routes:
+            raise InvalidInputError(f"weighted fusion takes {routes} weights (dense, sparse), got {len(self.weights)}")
+        if fusion == "server":
+            self.server_ranker()
 
 
 def make_ranker(ranker: str | Ranker) -> Ranker:
@@ -109,7 +183,7 @@ def make_ranker(ranker: str | Ranker) -> Ranker:
 
     ``rrf_k=`` and ``weights=`` shorthands are read by ``create``.
     """
-    if isinstance(ranker, RRF | Weighted):
+    if isinstance(ranker, Ranker):
         return ranker
     if ranker == "rrf":
         return RRF()

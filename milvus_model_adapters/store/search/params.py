@@ -144,16 +144,11 @@ class SearchParams:
             if getattr(self, name) is not None:
                 _top_k(getattr(self, name), name)
         ranker = make_ranker(self.ranker) if isinstance(self.ranker, str) else self.ranker
-        if not isinstance(ranker, RRF | Weighted):
+        if not isinstance(ranker, Ranker):
             raise InvalidTypeError(f"ranker must be 'rrf', 'weighted', RRF(...) or Weighted(...), got {ranker!r}")
         object.__setattr__(self, "ranker", ranker)
-        if self.mode == "hybrid" and isinstance(ranker, Weighted) and len(ranker.weights) != 2:
-            raise InvalidInputError(f"weighted fusion takes 2 weights (dense, sparse), got {len(ranker.weights)}")
-        if self.mode == "hybrid" and self.fusion == "server" and _minmax(ranker):
-            raise InvalidInputError(
-                "fusion='server' cannot normalise scores min-max (Milvus's WeightedRanker uses arctan): "
-                "pass ranker='rrf', or Weighted(weights, normalization='arctan'), or use fusion='client'"
-            )
+        if self.mode == "hybrid":
+            ranker.check(routes=2, fusion=self.fusion)
         if self.filter is not None:
             if not isinstance(self.filter, Mapping):
                 raise InvalidTypeError(f"filter must be a dict, got {type(self.filter).__name__}")
@@ -245,10 +240,6 @@ def _check_grouping(key: str | None, size: int, groups: int) -> None:
         raise InvalidInputError(f"(k + offset) * group_size must be at most {MAX_TOP_K} (Milvus's limit per query)")
 
 
-def _minmax(ranker: Ranker) -> bool:
-    return isinstance(ranker, Weighted) and ranker.normalization == "minmax"
-
-
 def _ranker_from_shorthand(options: Mapping[str, Any], current: Ranker) -> Ranker:
     ranker = options.get("ranker")
     rrf_k, weights = options.get("rrf_k"), options.get("weights")
@@ -266,5 +257,4 @@ def _ranker_from_shorthand(options: Mapping[str, Any], current: Ranker) -> Ranke
         raise InvalidInputError(f"weights apply to ranker='weighted', not {ranker!r}")
     if isinstance(weights, str) or not isinstance(weights, Sequence):
         raise InvalidTypeError(f"weights must be a sequence of numbers, got {type(weights).__name__}")
-    normalization = current.normalization if isinstance(current, Weighted) else "minmax"
-    return Weighted(tuple(weights), normalization=normalization)
+    return Weighted(tuple(weights), normalization=getattr(current, "normalization", "minmax"))

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from milvus_model_adapters.rerank.local import CosineReranker
-from milvus_model_adapters.store.search.fusion import RRF
 from milvus_model_adapters.store.search.params import SearchParams
 
 
@@ -32,11 +31,8 @@ def relevance_function(params: SearchParams) -> Callable[[float], float]:
         return _cosine
     if params.mode == "sparse":
         return lambda score: _clamp(score / (score + 1.0)) if score > 0 else 0.0
-    if isinstance(params.ranker, RRF):
-        best = 2.0 / (params.ranker.k + 1)
-        return lambda score: _clamp(score / best)
-    total = float(sum(params.ranker.weights))
-    return lambda score: _clamp(score / total) if total > 0 else 0.0
+    best = params.ranker.best_score()
+    return lambda score: _clamp(score / best) if best > 0 else 0.0
 
 
 def _cosine(score: float) -> float:

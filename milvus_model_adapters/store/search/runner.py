@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pymilvus import AnnSearchRequest, MilvusClient, RRFRanker, WeightedRanker
+from pymilvus import AnnSearchRequest, MilvusClient
 
 from milvus_model_adapters.encoders.dense import DenseEncoder
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError
@@ -24,7 +24,7 @@ from milvus_model_adapters.store.engine import Engine
 from milvus_model_adapters.store.filters import combine
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.search import assembly, grouping
-from milvus_model_adapters.store.search.fusion import RRF, RouteHit
+from milvus_model_adapters.store.search.fusion import RouteHit
 from milvus_model_adapters.store.search.mmr import mmr_select
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
 from milvus_model_adapters.store.search.requests import (
@@ -88,7 +88,7 @@ class Searcher:
             pages = self.run(texts, p.whole_page(), vectors, with_vectors=with_vectors, scope=scope)
             return [hits[p.offset :] for hits in pages]
         where = combine(scope, p.where(self.engine))
-        plan = assembly.plan(p)
+        counts = assembly.candidate_counts(p)
         knobs = p.knobs
         # The engine's knobs meet the collection's index here, before any call: refusals come first.
         index_type = self._dense_index_type() if knobs.ef is not None or knobs.nprobe is not None else ""
@@ -107,18 +107,18 @@ class Searcher:
         if vectors is None and (p.mode != "sparse" or cosine is not None):
             vectors = self._encode_queries(texts)
         outputs = [*schema.SEARCH_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.SEARCH_FIELDS
-        ask = Ask(plan.depth, where, outputs, routes, ranged)
+        ask = Ask(counts.depth, where, outputs, routes, ranged)
         with milvus_errors("search", where=where):
             if p.mode == "hybrid" and p.fusion == "server":
-                results = self._server_hybrid(texts, vectors, plan, p, ask)
+                results = self._server_hybrid(texts, vectors, counts, p, ask)
             else:
-                results = self._client_search(texts, vectors, plan, p, ask)
+                results = self._client_search(texts, vectors, counts, p, ask)
             if p.reranker is not None:
                 if cosine is not None and vectors is not None:
-                    results = self._rerank_stored(results, vectors, plan.pool)
+                    results = self._rerank_stored(results, vectors, counts.pool)
                 else:
                     pairs = zip(texts, results, strict=True)
-                    results = [self._rerank(p.reranker, q, hits, plan.pool) for q, hits in pairs]
+                    results = [self._rerank(p.reranker, q, hits, counts.pool) for q, hits in pairs]
         return [hits[: p.k] for hits in results]
 
     def _grouped(
@@ -211,7 +211,7 @@ class Searcher:
         return self._index_type
 
     def _client_search(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: Ask
+        self, texts: list[str], vectors: Vectors | None, counts: assembly.CandidateCounts, p: SearchParams, ask: Ask
     ) -> list[list[Hit]]:
         # Both route searches are in flight at once. The dense one, the longer, is sent first; the BM25
         # query vectors are computed while Milvus runs it.
@@ -235,7 +235,7 @@ class Searcher:
                     routes["sparse"][i] = hits
         kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
         return [
-            assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, plan.keep, kinds)
+            assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, counts.keep, kinds)
             for i in range(len(texts))
         ]
 
@@ -247,25 +247,25 @@ class Searcher:
         return asked, self._requests.send([data[i] for i in asked], schema.SPARSE, ask) if asked else None
 
     def _server_hybrid(
-        self, texts: list[str], vectors: Vectors | None, plan: assembly.Plan, p: SearchParams, ask: Ask
+        self, texts: list[str], vectors: Vectors | None, counts: assembly.CandidateCounts, p: SearchParams, ask: Ask
     ) -> list[list[Hit]]:
         assert vectors is not None
         params, where = ask.params, ask.where
         with self._lock:
             sparse = [q if q is not None else {} for q in self.sparse.queries(texts)]
-        ranker = RRFRanker(p.ranker.k) if isinstance(p.ranker, RRF) else WeightedRanker(*p.ranker.weights)
+        ranker = p.ranker.server_ranker()
 
         def fused(which: list[int], limit: int) -> list[list[dict[str, Any]]]:
             requests = [
                 AnnSearchRequest(
                     [vectors[i] for i in which],
                     schema.DENSE,
-                    for_limit(params.dense, plan.depth),
-                    plan.depth,
+                    for_limit(params.dense, counts.depth),
+                    counts.depth,
                     expr=where or None,
                 ),
                 AnnSearchRequest(
-                    [sparse[i] for i in which], schema.SPARSE, params.sparse, plan.depth, expr=where or None
+                    [sparse[i] for i in which], schema.SPARSE, params.sparse, counts.depth, expr=where or None
                 ),
             ]
             res = self.client.hybrid_search(
@@ -282,14 +282,14 @@ class Searcher:
 
         # Ties are broken by id, as client fusion breaks them: when equal fused scores reach past the
         # hits asked for, ask again for every fused candidate.
-        every = min(2 * plan.depth, MAX_TOP_K)
-        asked = min(plan.keep + TIE_MARGIN, every)
+        every = min(2 * counts.depth, MAX_TOP_K)
+        asked = min(counts.keep + TIE_MARGIN, every)
         results = answers(list(range(len(texts))), asked)
-        cut = [i for i, r in enumerate(results) if asked < every and tie_cut(r, plan.keep, asked)]
+        cut = [i for i, r in enumerate(results) if asked < every and tie_cut(r, counts.keep, asked)]
         if cut:
             for i, hits in zip(cut, answers(cut, every), strict=True):
                 results[i] = hits
-        return assembly.server_hits(results, plan.keep)
+        return assembly.server_hits(results, counts.keep)
 
     @staticmethod
     def _rerank(reranker: Reranker, query: str, hits: list[Hit], pool: int) -> list[Hit]:
