@@ -16,7 +16,7 @@ from milvus_model_adapters.store.search.params import MAX_TOP_K, OPTION_NAMES, S
 from milvus_model_adapters.store.search.relevance import relevance_function
 from milvus_model_adapters.store.types import Hit
 
-DEFAULT_PARAMS = SearchParams(k=4)
+LANGCHAIN_DEFAULTS = SearchParams(k=4)
 """LangChain's customary four documents per query; every other setting is the core's default."""
 
 
@@ -87,7 +87,7 @@ class MilvusHybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
 
     store: HybridStore
-    search_params: SearchParams = Field(default=DEFAULT_PARAMS)
+    search_params: SearchParams = Field(default=LANGCHAIN_DEFAULTS)
     """The search settings of every call."""
     search_type: SearchType = "similarity"
     """``similarity``, ``mmr`` or ``similarity_score_threshold``."""
@@ -111,7 +111,7 @@ class MilvusHybridRetriever(BaseRetriever):
         if isinstance(data, dict) and OPTION_NAMES.intersection(data):
             data = dict(data)
             options = {name: data.pop(name) for name in OPTION_NAMES.intersection(data)}
-            data["search_params"] = SearchParams.create(data.get("search_params", DEFAULT_PARAMS), **options)
+            data["search_params"] = SearchParams.create(data.get("search_params", LANGCHAIN_DEFAULTS), **options)
         return data
 
     def _get_relevant_documents(
@@ -122,7 +122,10 @@ class MilvusHybridRetriever(BaseRetriever):
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
-        return await asyncio.to_thread(self._documents, query, kwargs)
+        params = self.search_params.replace(**kwargs)
+        if self.search_type == "mmr":
+            return await asyncio.to_thread(self._documents, query, kwargs)
+        return self._as_documents(await self.store.asearch(query, params=params), params)
 
     def _documents(self, query: str, options: dict[str, Any]) -> list[Document]:
         params = self.search_params.replace(**options)
@@ -132,6 +135,10 @@ class MilvusHybridRetriever(BaseRetriever):
             )
         else:
             hits = self.store.search(query, params=params)
+        return self._as_documents(hits, params)
+
+    def _as_documents(self, hits: list[Hit], params: SearchParams) -> list[Document]:
+        """Documents of ``hits`` with their relevance, those under ``score_threshold`` dropped."""
         relevance = relevance_function(params)
         docs = [hit_to_document(h, relevance(h.score)) for h in hits]
         if self.score_threshold is not None:

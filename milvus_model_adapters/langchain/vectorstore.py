@@ -15,7 +15,7 @@ from milvus_model_adapters.encoders.dense import DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
 from milvus_model_adapters.langchain.milvus_compat import MilvusCompatMethods, store_arguments
-from milvus_model_adapters.langchain.retriever import DEFAULT_PARAMS, MilvusHybridRetriever
+from milvus_model_adapters.langchain.retriever import LANGCHAIN_DEFAULTS, MilvusHybridRetriever
 from milvus_model_adapters.langchain.self_query import self_query_retriever
 from milvus_model_adapters.store.filters import Filter
 from milvus_model_adapters.store.hybrid import HybridStore
@@ -156,7 +156,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
             raise InvalidInputError(f"store= is an open store: {', '.join(sorted(options))} cannot apply to it")
         self._embedding = embedding if isinstance(embedding, Embeddings) else None
         self.store = store if tenant is None else store.for_tenant(tenant)
-        self.search_params: SearchParams = DEFAULT_PARAMS.replace(mode=search_mode)
+        self.search_params: SearchParams = LANGCHAIN_DEFAULTS.replace(mode=search_mode)
         """Defaults of every search (``k`` and ``mode`` included); calls override them."""
 
     @property
@@ -234,6 +234,25 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         params = self.search_params.replace(k=k, **kwargs)
         relevance = relevance_function(params)
         return [(_document(h), relevance(h.score)) for h in self.store.search(query, params=params)]
+
+    async def asimilarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
+        """``similarity_search`` without blocking the event loop; concurrent searches share Milvus calls."""
+        return [doc for doc, _ in await self.asimilarity_search_with_score(query, k, **kwargs)]
+
+    async def asimilarity_search_with_score(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """``similarity_search_with_score`` through the store's ``asearch``."""
+        hits = await self.store.asearch(query, params=self.search_params.replace(k=k, **kwargs))
+        return [(_document(h), h.score) for h in hits]
+
+    async def _asimilarity_search_with_relevance_scores(
+        self, query: str, k: int = 4, **kwargs: Any
+    ) -> list[tuple[Document, float]]:
+        """``_similarity_search_with_relevance_scores`` through the store's ``asearch``."""
+        params = self.search_params.replace(k=k, **kwargs)
+        relevance = relevance_function(params)
+        return [(_document(h), relevance(h.score)) for h in await self.store.asearch(query, params=params)]
 
     def _select_relevance_score_fn(self) -> Callable[[float], float]:
         """Relevance in [0, 1] from the score of a search with this store's default settings."""

@@ -67,7 +67,7 @@ def document_to_node(doc: Document) -> BaseNode:
     return TextNode(id_=doc.id, text=doc.text, metadata=dict(doc.metadata), embedding=doc.embedding)
 
 
-def hit_node(hit: Hit) -> BaseNode:
+def node_from_hit(hit: Hit) -> BaseNode:
     """The node of a hit; its scores and ranks go to metadata, hidden from the LLM and embedder."""
     node = document_to_node(Document(hit.id, hit.text, hit.metadata))
     scores = hit.scores()
@@ -77,6 +77,6 @@ def hit_node(hit: Hit) -> BaseNode:
     return node
 
 
-def hit_to_node(hit: Hit) -> NodeWithScore:
-    """``hit_node`` with the hit's score."""
-    return NodeWithScore(node=hit_node(hit), score=hit.score)
+def scored_node_from_hit(hit: Hit) -> NodeWithScore:
+    """``node_from_hit`` with the hit's score."""
+    return NodeWithScore(node=node_from_hit(hit), score=hit.score)

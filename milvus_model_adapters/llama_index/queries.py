@@ -38,12 +38,12 @@ from milvus_model_adapters.store.search.fusion import RRF
 from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.types import SearchMode
 
-DEFAULT_PARAMS = SearchParams(k=4, ranker=RRF(60))
+LLAMA_INDEX_DEFAULTS = SearchParams(k=4, ranker=RRF(60))
 """The LlamaIndex adapters' defaults, for the vector store and the retriever alike: hybrid search fuses by
 RRF (k=60), as LlamaIndex's ``MilvusVectorStore`` does, and the retriever returns 4 nodes (a query to the
 vector store says how many it wants)."""
 
-MODES: dict[VectorStoreQueryMode, SearchMode] = {
+QUERY_MODES: dict[VectorStoreQueryMode, SearchMode] = {
     VectorStoreQueryMode.DEFAULT: "dense",
     VectorStoreQueryMode.SPARSE: "sparse",
     VectorStoreQueryMode.TEXT_SEARCH: "sparse",
@@ -57,7 +57,7 @@ _MMR_KEYS = ("mmr_threshold", "mmr_prefetch_k", "mmr_prefetch_factor")
 
 
 @dataclass(frozen=True)
-class Plan:
+class TranslatedQuery:
     """A query translated: the search settings, what to search with, and MMR's settings if it is MMR."""
 
     params: SearchParams
@@ -67,7 +67,7 @@ class Plan:
     mmr_lambda: float = 0.5
 
 
-def plan(query: VectorStoreQuery, base: SearchParams, options: Mapping[str, Any]) -> Plan:
+def translate(query: VectorStoreQuery, base: SearchParams, options: Mapping[str, Any]) -> TranslatedQuery:
     """Translate ``query`` (and ``options``, the query's keyword arguments) over the defaults ``base``.
 
     Raises:
@@ -79,13 +79,16 @@ def plan(query: VectorStoreQuery, base: SearchParams, options: Mapping[str, Any]
         mode = VectorStoreQueryMode(query.mode)
     except ValueError:
         mode = None  # type: ignore[assignment]
-    if mode not in MODES:
-        supported = ", ".join(m.value for m in MODES)
+    if mode not in QUERY_MODES:
+        supported = ", ".join(m.value for m in QUERY_MODES)
         raise InvalidInputError(f"query mode {query.mode!r} is not supported; use one of {supported}")
     extra = {k: v for k, v in options.items() if k not in _MMR_KEYS}
     if "mode" in extra or "k" in extra:
         raise InvalidInputError("set the mode with vector_store_query_mode and k with similarity_top_k")
-    fields: dict[str, Any] = {"mode": MODES[mode], **_where(query, extra.pop("filter", None), extra.pop("expr", None))}
+    fields: dict[str, Any] = {
+        "mode": QUERY_MODES[mode],
+        **_where(query, extra.pop("filter", None), extra.pop("expr", None)),
+    }
     text = query.query_str if query.query_str and query.query_str.strip() else None
     vector = list(query.query_embedding) if query.query_embedding is not None else None
     if fields["mode"] == "sparse" or (fields["mode"] == "hybrid" and vector is None):
@@ -104,8 +107,8 @@ def plan(query: VectorStoreQuery, base: SearchParams, options: Mapping[str, Any]
             fields["weights"] = (float(query.alpha), 1.0 - float(query.alpha))
     params = SearchParams.create(base, **{**fields, **extra})
     if mode != VectorStoreQueryMode.MMR:
-        return Plan(params, text, vector)
-    return Plan(params, text, vector, *_mmr(query, options, params.k))
+        return TranslatedQuery(params, text, vector)
+    return TranslatedQuery(params, text, vector, *_mmr(query, options, params.k))
 
 
 def _k(query: VectorStoreQuery, mode: VectorStoreQueryMode) -> int:

@@ -13,8 +13,8 @@ from llama_index.core.vector_stores.types import MetadataFilters
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
-from milvus_model_adapters.llama_index.nodes import hit_to_node, node_rows
-from milvus_model_adapters.llama_index.queries import DEFAULT_PARAMS
+from milvus_model_adapters.llama_index.nodes import node_rows, scored_node_from_hit
+from milvus_model_adapters.llama_index.queries import LLAMA_INDEX_DEFAULTS
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.search.params import SearchOptions, SearchParams
 
@@ -123,7 +123,7 @@ class MilvusHybridRetriever(BaseRetriever):
             options["filter"] = to_filter(filters)
         self.store = store
         self.filters = filters
-        self.params = (params if params is not None else DEFAULT_PARAMS).replace(**options)
+        self.params = (params if params is not None else LLAMA_INDEX_DEFAULTS).replace(**options)
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     @classmethod
@@ -141,7 +141,7 @@ class MilvusHybridRetriever(BaseRetriever):
         return cls(store, **kwargs)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [hit_to_node(h) for h in self.store.search(query_bundle.query_str, params=self.params)]
+        return [scored_node_from_hit(h) for h in self.store.search(query_bundle.query_str, params=self.params)]
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [hit_to_node(h) for h in await self.store.asearch(query_bundle.query_str, params=self.params)]
+        return [scored_node_from_hit(h) for h in await self.store.asearch(query_bundle.query_str, params=self.params)]

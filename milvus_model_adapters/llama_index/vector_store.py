@@ -21,8 +21,8 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index import queries
 from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, as_dense_encoder
 from milvus_model_adapters.llama_index.filters import to_filter
-from milvus_model_adapters.llama_index.nodes import document_to_node, hit_node, node_rows
-from milvus_model_adapters.llama_index.queries import DEFAULT_PARAMS
+from milvus_model_adapters.llama_index.nodes import document_to_node, node_from_hit, node_rows
+from milvus_model_adapters.llama_index.queries import LLAMA_INDEX_DEFAULTS
 from milvus_model_adapters.store import documents
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.search.params import SearchParams
@@ -116,7 +116,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             store = HybridStore(uri, collection, dense=as_dense_encoder(embed_model), **store_kwargs)
         self._store = store if tenant is None else store.for_tenant(tenant)
         self._embed_model = embed_model if isinstance(embed_model, BaseEmbedding) else None
-        self._search_params = DEFAULT_PARAMS if search_params is None else search_params
+        self._search_params = LLAMA_INDEX_DEFAULTS if search_params is None else search_params
 
     @classmethod
     def class_name(cls) -> str:
@@ -241,7 +241,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         return await asyncio.to_thread(self.get_nodes, node_ids, filters)
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """Answer a query in any mode of ``MODES``.
+        """Answer a query in any mode of ``queries.QUERY_MODES``.
 
         Each node's metadata gains its scores and ranks (``score``, ``dense_score``,
         ``sparse_rank``, ...), hidden from the LLM and the embedder; ``similarities`` are the
@@ -251,22 +251,27 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             InvalidInputError: On an unsupported mode or option, or a query with nothing to search with.
             FilterError: On a filter the store cannot express.
         """
-        return _result(self._hits(queries.plan(query, self._search_params, kwargs)))
+        return _result(self._hits(queries.translate(query, self._search_params, kwargs)))
 
     async def aquery(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
-        """``query`` in a worker thread."""
-        return await asyncio.to_thread(self.query, query, **kwargs)
+        """``query`` without blocking the event loop; concurrent text queries share Milvus calls."""
+        translated = queries.translate(query, self._search_params, kwargs)
+        if translated.mmr_candidates is not None or translated.text is None:
+            return await asyncio.to_thread(lambda: _result(self._hits(translated)))
+        return _result(await self._store.asearch(translated.text, params=translated.params, vector=translated.vector))
 
-    def _hits(self, plan: queries.Plan) -> list[Hit]:
-        store, params = self._store, plan.params
-        if plan.mmr_candidates is not None:
-            query = plan.vector if plan.vector is not None else plan.text
-            assert query is not None  # the plan has one or the other
-            return store.mmr_search(query, params=params, candidates=plan.mmr_candidates, lambda_mult=plan.mmr_lambda)
-        if plan.text is None:
-            assert plan.vector is not None  # the plan has one or the other
-            return store.search_by_vector(plan.vector, params=params)
-        return store.search(plan.text, params=params, vector=plan.vector)
+    def _hits(self, translated: queries.TranslatedQuery) -> list[Hit]:
+        store, params = self._store, translated.params
+        if translated.mmr_candidates is not None:
+            query = translated.vector if translated.vector is not None else translated.text
+            assert query is not None  # a translated query has one or the other
+            return store.mmr_search(
+                query, params=params, candidates=translated.mmr_candidates, lambda_mult=translated.mmr_lambda
+            )
+        if translated.text is None:
+            assert translated.vector is not None  # a translated query has one or the other
+            return store.search_by_vector(translated.vector, params=params)
+        return store.search(translated.text, params=params, vector=translated.vector)
 
     def close(self) -> None:
         """Close the core store (a Milvus Lite file is released for other processes)."""
@@ -274,7 +279,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
 
 
 def _result(hits: list[Hit]) -> VectorStoreQueryResult:
-    nodes = [hit_node(h) for h in hits]
+    nodes = [node_from_hit(h) for h in hits]
     return VectorStoreQueryResult(nodes=nodes, similarities=[h.score for h in hits], ids=[h.id for h in hits])
 
 

@@ -10,7 +10,7 @@ about it (``mma doctor`` prints them).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from milvus_model_adapters.store.lite_files import lite_generation, lite_version
@@ -51,40 +51,6 @@ class Engine:
     """Twin vectors score exactly alike on every call (Milvus Lite 3's float32 scores may differ by a rounding)."""
 
 
-LITE_2_5 = Engine(
-    "Milvus Lite 2.5",
-    native_in=True,
-    negation=False,
-    full_like=False,
-    nprobe=False,
-    whole_range=True,
-    drop_ratio_build=True,
-    drop_ratio_search=True,
-    sparse_wand=True,
-    posting_walk=True,
-    partition_key_filters=False,
-    batched_hybrid_search=False,
-    consistency_levels=False,
-    concurrent_searches=False,
-    stable_scores=True,
-)
-LITE_3 = Engine(
-    "Milvus Lite 3",
-    native_in=False,
-    negation=True,
-    full_like=True,
-    nprobe=True,
-    whole_range=False,
-    drop_ratio_build=False,
-    drop_ratio_search=False,
-    sparse_wand=False,
-    posting_walk=False,
-    partition_key_filters=True,
-    batched_hybrid_search=True,
-    consistency_levels=False,
-    concurrent_searches=True,
-    stable_scores=False,
-)
 SERVER = Engine(
     "a Milvus server",
     native_in=True,
@@ -102,6 +68,31 @@ SERVER = Engine(
     concurrent_searches=True,
     stable_scores=True,
 )
+LITE_2_5 = replace(
+    SERVER,
+    name="Milvus Lite 2.5",
+    negation=False,
+    full_like=False,
+    nprobe=False,
+    partition_key_filters=False,
+    batched_hybrid_search=False,
+    consistency_levels=False,
+    concurrent_searches=False,
+)
+"""Milvus Lite 2.5: what it does differently from a server."""
+LITE_3 = replace(
+    SERVER,
+    name="Milvus Lite 3",
+    native_in=False,
+    whole_range=False,
+    drop_ratio_build=False,
+    drop_ratio_search=False,
+    sparse_wand=False,
+    posting_walk=False,
+    consistency_levels=False,
+    stable_scores=False,
+)
+"""Milvus Lite 3: what it does differently from a server."""
 
 
 @dataclass(frozen=True, slots=True)

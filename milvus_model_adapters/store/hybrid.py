@@ -24,6 +24,7 @@ from milvus_model_adapters.store.filters import Filter, combine
 from milvus_model_adapters.store.reads import DocumentReads
 from milvus_model_adapters.store.routes.base import SparseRoute
 from milvus_model_adapters.store.routes.factory import sparse_route
+from milvus_model_adapters.store.search.coalesce import Coalescer
 from milvus_model_adapters.store.search.methods import SearchMethods
 from milvus_model_adapters.store.search.params import SearchParams
 from milvus_model_adapters.store.search.runner import Searcher
@@ -32,8 +33,7 @@ from milvus_model_adapters.store.upkeep import BM25Upkeep
 from milvus_model_adapters.text.analyzer import TextAnalyzer
 
 SparseSource = Literal["bm25", "builtin"]
-"""Exact dense search on every engine. ``AUTOINDEX`` is not: Milvus Lite 3 builds it as HNSW with faiss (its
-top 10 agreed with exact search on 44% of hits at 20,000 rows), Milvus Lite 2.5 as FLAT."""
+"""The sparse sources named by a string: this package's BM25 (``"bm25"``) or Milvus's BM25 function (``"builtin"``)."""
 
 
 class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
@@ -145,6 +145,8 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         self.sparse.attach(self.client, collection, local=self.is_local)
         self.sparse.carried = (self.tenant_field,) if self.tenant_field else ()
         self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.engine)
+        searcher = self._searcher
+        self._coalescer = Coalescer(lambda texts, p, vectors, scope: searcher.run(texts, p, vectors, scope=scope))
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {collection!r}"):

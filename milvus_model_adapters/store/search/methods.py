@@ -11,6 +11,7 @@ from milvus_model_adapters.encoders.dense import DenseEncoder
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import documents
+from milvus_model_adapters.store.search.coalesce import Coalescer
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchOptions, SearchParams
 from milvus_model_adapters.store.search.runner import Searcher
 from milvus_model_adapters.store.types import Hit
@@ -22,6 +23,7 @@ class SearchMethods:
     dense: DenseEncoder
     search_params: SearchParams
     _searcher: Searcher
+    _coalescer: Coalescer
 
     def _scope(self, asked: str | None = None) -> str:
         """The expression confining a search to a tenant (see ``tenants``)."""
@@ -69,8 +71,16 @@ class SearchMethods:
         vector: Sequence[float] | None = None,
         **options: Unpack[SearchOptions],
     ) -> list[Hit]:
-        """``search`` in a worker thread, so the event loop is not blocked."""
-        return await asyncio.to_thread(self.search, query, k, params=params, vector=vector, **options)
+        """``search``, without blocking the event loop; concurrent calls share Milvus calls.
+
+        Searches with equal settings that are waiting at the same time go to Milvus together, one call per
+        route for all of them (``search_many``), in a worker thread; each gets the hits it gets alone.
+        Bad input raises here, before anything is sent.
+        """
+        text = check_texts([query], what="queries")[0]
+        given = None if vector is None else documents.check_query_vectors([vector], self.dense.dim)[0]
+        p = self._params(k, params, options)
+        return await self._coalescer.search(text, p, given, self._scope(p.tenant))
 
     def search_many(
         self,
