@@ -109,7 +109,12 @@ def test_threads_and_asyncio_return_the_serial_results(filled_store: HybridStore
         hits = await asyncio.gather(*(filled_store.asearch(q, k=5) for q in (queries * 2)[:32]))
         return [[(h.id, h.score) for h in r] for r in hits]
 
-    assert asyncio.run(gather()) == (serial * 2)[:32]
+    # Concurrent searches share batched Milvus calls: the same hits in the same order, and the same scores up
+    # to float32 rounding (Milvus Lite 3 scores a batch a rounding apart from a query alone).
+    together, expected = asyncio.run(gather()), (serial * 2)[:32]
+    assert [[i for i, _ in hits] for hits in together] == [[i for i, _ in hits] for hits in expected]
+    scores = [s for hits in together for _, s in hits]
+    assert scores == pytest.approx([s for hits in expected for _, s in hits], rel=1e-5, abs=1e-6)
 
 
 def test_concurrent_ingest_and_query_never_see_half_written_documents(store: HybridStore) -> None:

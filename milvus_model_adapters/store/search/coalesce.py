@@ -6,7 +6,8 @@ Milvus calls and its own worker thread; a batch of queries costs one call per ro
 that arrive while batches are in flight wait for the next free slot and go together, at most ``max_batch`` a
 batch. Nothing waits on a timer: one search alone is sent as soon as it comes, and under load the batches grow
 by themselves. Only searches with equal settings share a batch, and each query's hits are those it gets alone
-(``search_many`` answers each query of a batch as it answers it alone).
+(``search_many`` answers each query of a batch with the hits it gets alone; Milvus Lite 3 may score them a
+float32 rounding apart).
 """
 
 from __future__ import annotations
