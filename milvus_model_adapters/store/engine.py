@@ -211,7 +211,7 @@ CAPABILITIES = (
         "orders equal scores by id; tied twins may trade places between two searches",
     ),
 )
-"""Every capability of :class:`Engine`, in the order ``mma doctor`` prints them."""
+"""Every capability of ``Engine``, in the order ``mma doctor`` prints them."""
 
 
 def detect(client: Any, *, local: bool) -> Engine:

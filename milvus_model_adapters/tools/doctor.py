@@ -15,7 +15,6 @@ from typing import Any
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri
 from milvus_model_adapters.store.engine import CAPABILITIES, detect, versions
-from milvus_model_adapters.store.lite_files import check_lite_path
 
 
 def diagnose(uri: str | None = None, *, token: str | None = None) -> dict[str, Any]:
@@ -38,14 +37,12 @@ def diagnose(uri: str | None = None, *, token: str | None = None) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="mma-doctor-") as scratch:
         where = uri if uri is not None else str(Path(scratch) / "doctor.db")
         local = is_local_uri(where)
-        if uri is not None and local:
-            if not Path(uri).exists():
-                raise InvalidInputError(
-                    f"no Milvus Lite database at {uri!r}: give an existing database, a server address "
-                    "(http://host:19530), or nothing to ask the installed Milvus Lite"
-                )
-            check_lite_path(uri)
-        client = connect(where, token=token, db_name=None)
+        if uri is not None and local and not Path(uri).exists():
+            raise InvalidInputError(
+                f"no Milvus Lite database at {uri!r}: give an existing database, a server address "
+                "(http://host:19530), or nothing to ask the installed Milvus Lite"
+            )
+        client = connect(where, token=token, db_name=None)  # checks a Lite path before opening it
         try:
             engine = detect(client, local=local)
             found = versions(client, local=local)

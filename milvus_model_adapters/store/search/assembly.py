@@ -1,7 +1,7 @@
 """From Milvus's raw search results to ranked hits: pure functions, testable without Milvus.
 
 A search asks each route (dense, sparse) for ``depth`` candidates, fuses the routes' ranked lists,
-builds ``keep`` hits, and lets a reranker reorder the best ``pool`` of them; ``plan`` does that
+builds ``keep`` hits, and lets a reranker reorder the best ``pool`` of them; ``candidate_counts`` does that
 arithmetic, the other functions the steps.
 """
 

@@ -2,9 +2,8 @@
 
 Milvus groups search hits by a scalar field only (``group_by_field``; both Milvus Lite generations refuse
 a key of a JSON field), and a store keeps metadata in one JSON field, so groups are formed here, from a
-search deep enough to hold ``k`` of them (``Searcher.run
-<milvus_model_adapters.store.search.runner.Searcher.run>`` deepens it). Grouping the hits of one search
-keeps everything the search computed: per-route scores and ranks, fusion, reranking, ties by id.
+search deep enough to hold ``k`` of them (``Searcher.run`` deepens it). Grouping the hits of one search keeps
+everything the search computed: per-route scores and ranks, fusion, reranking, ties by id.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ class Searcher:
         ranged = knobs.store_range(self.engine)
         if ranged is not None and p.mode == "hybrid" and p.fusion == "server":
             raise InvalidInputError(
-                "Milvus Lite 3 ranges only a window of the best hits inside hybrid_search: "
+                f"{self.engine.name} ranges only a window of the best hits inside hybrid_search: "
                 "use fusion='client' for a range search there"
             )
         routes = RouteParams(
