@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from milvus_model_adapters import HybridStore, MultilingualAnalyzer
+from milvus_model_adapters.store import ClientBM25
 
 DOCUMENTS = [
     ("Die Häuser in der Altstadt wurden im fünfzehnten Jahrhundert aus Holz gebaut.", "de"),
@@ -25,7 +26,7 @@ QUERIES = ["Fahrräder in der Stadt", "bicycle", "数据库", "中国首都", "H
 
 path = str(Path(tempfile.mkdtemp()) / "multilingual.db")
 analyzer = MultilingualAnalyzer(["de", "en", "zh"], default="auto")
-with HybridStore(path, analyzer=analyzer) as store:
+with HybridStore(path, sparse=ClientBM25(analyzer)) as store:
     store.add(
         [text for text, _ in DOCUMENTS],
         metadatas=[{"language": language} if language else {} for _, language in DOCUMENTS],

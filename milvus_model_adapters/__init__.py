@@ -24,6 +24,9 @@ _EXPORTS = {
     "Hit": "milvus_model_adapters.store.types",
     "RRF": "milvus_model_adapters.store.search.fusion",
     "Weighted": "milvus_model_adapters.store.search.fusion",
+    "Decay": "milvus_model_adapters.store.search.ranking",
+    "Boost": "milvus_model_adapters.store.search.ranking",
+    "Hits": "milvus_model_adapters.store.types",
     "Reranker": "milvus_model_adapters.rerank.base",
     "RerankHit": "milvus_model_adapters.rerank.base",
     "CosineReranker": "milvus_model_adapters.rerank.local",
@@ -87,7 +90,8 @@ if TYPE_CHECKING:
     from milvus_model_adapters.store.hybrid import HybridStore
     from milvus_model_adapters.store.search.fusion import RRF, Weighted
     from milvus_model_adapters.store.search.params import SearchParams
-    from milvus_model_adapters.store.types import Document, Hit
+    from milvus_model_adapters.store.search.ranking import Boost, Decay
+    from milvus_model_adapters.store.types import Document, Hit, Hits
     from milvus_model_adapters.text.analyzer import Analyzer
     from milvus_model_adapters.text.multilingual import MultilingualAnalyzer
     from milvus_model_adapters.text.pymilvus_analysis import PymilvusAnalyzer

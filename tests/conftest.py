@@ -49,11 +49,18 @@ def server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 SERVED_MODULES_VARIABLE = "MMA_SERVED_STORE_MODULES"
 """Names test modules whose ``[server]`` variants (a store fixture on a served engine) run (comma-separated); unset, all of them run.
 
-On Milvus Lite 2.5 a file and a served file are the same engine behind the same pymilvus gRPC client,
-with the same filter dialect: there CI keeps the served variants of the modules about the remote path
-(the store contract, tenants, transfer, reliability) and runs every other served variant on the stack
-whose Milvus Lite serves through another client path.
+A module is named by its name (``test_tenants``) or by its path under ``tests/integration`` in dots
+(``store.test_tenants``). On Milvus Lite 2.5 a file and a served file are the same engine behind the same
+pymilvus gRPC client, with the same filter dialect: there CI keeps the served variants of the modules about
+the remote path (the store's writes, BM25 route and search, tenants, reliability, transfer) and runs every
+other served variant on the stack whose Milvus Lite serves through another client path.
 """
+
+
+def _named(module: str, names: set[str]) -> bool:
+    """Whether ``names`` holds the module's name or a dotted tail of it (``test_search``, ``store.test_search``)."""
+    parts = module.split(".")
+    return any(".".join(parts[i:]) in names for i in range(len(parts)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -65,8 +72,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         served = item.get_closest_marker("network") is not None and "server" in params.values()
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module is not None else ""
-        (dropped if served and module not in modules else kept).append(item)
+        module = item.module.__name__ if item.module is not None else ""
+        (dropped if served and not _named(module, modules) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

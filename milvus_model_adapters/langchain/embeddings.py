@@ -8,8 +8,8 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, Field
 
-from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource
-from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_encoder
+from milvus_model_adapters.encoders import DenseEncoder, DenseSource
+from milvus_model_adapters.encoders import as_dense_encoder as core_dense_encoder
 
 
 class MilvusModelEmbeddings(BaseModel, Embeddings):

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from pymilvus import MilvusClient
 
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store.hybrid import HybridStore
+from milvus_model_adapters.store import HybridStore
 
 NOT_OFFERED: dict[str, str] = {
     "partition_key_field": "tenant_field='<field>' and tenant='<tenant>': a partition key that every call needs",

@@ -10,7 +10,7 @@ from langchain_core.documents import BaseDocumentCompressor, Document
 from pydantic import Field
 
 from milvus_model_adapters._fields import RerankerField, TopN
-from milvus_model_adapters.rerank.local import CosineReranker
+from milvus_model_adapters.rerank import CosineReranker
 
 
 class MilvusModelReranker(BaseDocumentCompressor):

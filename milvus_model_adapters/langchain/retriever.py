@@ -11,10 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, model_validator
 
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.search.params import MAX_TOP_K, OPTION_NAMES, SearchParams
-from milvus_model_adapters.store.search.relevance import relevance_function
-from milvus_model_adapters.store.types import Hit
+from milvus_model_adapters.store import MAX_TOP_K, OPTION_NAMES, Hit, HybridStore, SearchParams, relevance_function
 
 LANGCHAIN_DEFAULTS = SearchParams(k=4)
 """LangChain's customary four documents per query; every other setting is the core's default."""
@@ -26,7 +23,9 @@ SearchType = Literal["similarity", "mmr", "similarity_score_threshold"]
 def hit_to_document(hit: Hit, relevance: float | None = None) -> Document:
     """A LangChain document for a hit: its id, text and metadata, plus its scores, ranks and relevance."""
     extra = {} if relevance is None else {"relevance": relevance}
-    return Document(page_content=hit.text, metadata={**hit.metadata, **hit.scores(), **extra}, id=hit.id)
+    return Document(
+        page_content=hit.text, metadata={**hit.metadata, **hit.scores(), **hit.annotations(), **extra}, id=hit.id
+    )
 
 
 class MilvusHybridRetriever(BaseRetriever):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from milvus_model_adapters._deps import is_installed
-from milvus_model_adapters.encoders.sparse import SparseEncoder
+from milvus_model_adapters.encoders import SparseEncoder
 
 if TYPE_CHECKING or not is_installed("langchain_milvus"):
 

@@ -11,19 +11,23 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseLanguageModel
 from langchain_core.vectorstores import VectorStore
 
-from milvus_model_adapters.encoders.dense import DenseSource
+from milvus_model_adapters.encoders import DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
 from milvus_model_adapters.langchain.milvus_compat import MilvusCompatMethods, store_arguments
 from milvus_model_adapters.langchain.retriever import LANGCHAIN_DEFAULTS, MilvusHybridRetriever
 from milvus_model_adapters.langchain.self_query import self_query_retriever
-from milvus_model_adapters.store.filters import Filter
-from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.search.params import SearchParams
-from milvus_model_adapters.store.search.relevance import relevance_function
-from milvus_model_adapters.store.types import MODES, Hit, SearchMode
+from milvus_model_adapters.store import (
+    SEARCH_MODES,
+    Filter,
+    Hit,
+    HybridStore,
+    SearchMode,
+    SearchParams,
+    relevance_function,
+)
 
-SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *MODES)
+SEARCH_TYPES = ("similarity", "mmr", "similarity_score_threshold", *SEARCH_MODES)
 """``as_retriever(search_type=...)`` values: LangChain's three, or a search mode by name."""
 
 
@@ -183,6 +187,13 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
             return []
         return self.store.add(items, metadatas=metadatas, ids=ids, **kwargs)
 
+    async def aadd_texts(
+        self, texts: Iterable[str], metadatas: list[dict[Any, Any]] | None = None, **kwargs: Any
+    ) -> list[str]:
+        """``add_texts`` without blocking the event loop (``HybridStore.aadd``: the async client on a served engine)."""
+        items = list(texts)
+        return await self.store.aadd(items, metadatas=metadatas, **kwargs) if items else []
+
     def delete(
         self, ids: list[str] | None = None, *, filter: Filter | None = None, expr: str | None = None, **kwargs: Any
     ) -> bool | None:
@@ -191,12 +202,22 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         Raises:
             InvalidInputError: On an unknown option.
         """
-        if kwargs:
-            raise InvalidInputError(f"delete takes ids, filter and expr, not {', '.join(sorted(kwargs))}")
-        if ids is not None and not ids and not filter and not expr:
-            return True
-        self.store.delete(ids, filter=filter, expr=expr)
+        if _deletes_something(ids, filter, expr, kwargs):
+            self.store.delete(ids, filter=filter, expr=expr)
         return True
+
+    async def adelete(
+        self, ids: list[str] | None = None, *, filter: Filter | None = None, expr: str | None = None, **kwargs: Any
+    ) -> bool | None:
+        """``delete`` without blocking the event loop (``HybridStore.adelete``)."""
+        if _deletes_something(ids, filter, expr, kwargs):
+            await self.store.adelete(ids, filter=filter, expr=expr)
+        return True
+
+    @property
+    def aclient(self) -> Any | None:
+        """The store's ``AsyncMilvusClient`` of the running event loop (``HybridStore.aclient``)."""
+        return self.store.aclient
 
     def as_self_query_retriever(
         self, llm: BaseLanguageModel[Any], document_contents: str, metadata_field_info: Sequence[Any], **kwargs: Any
@@ -312,7 +333,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
                 )
             fields = {"search_type": search_type, "score_threshold": options.pop("score_threshold")}
         params = SearchParams.from_mapping(options, self.search_params)
-        if search_type in MODES:
+        if search_type in SEARCH_MODES:
             params = params.replace(mode=search_type)
         tags = list(kwargs.pop("tags", None) or []) + ["MilvusHybridVectorStore"]
         return MilvusHybridRetriever(store=self.store, search_params=params, tags=tags, **fields, **kwargs)
@@ -348,4 +369,15 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
 
 
 def _document(hit: Hit) -> Document:
-    return Document(page_content=hit.text, metadata=hit.metadata, id=hit.id)
+    return Document(page_content=hit.text, metadata={**hit.metadata, **hit.annotations()}, id=hit.id)
+
+
+def _deletes_something(ids: list[str] | None, filter: Filter | None, expr: str | None, options: dict[str, Any]) -> bool:
+    """Whether a ``delete`` call names documents (an empty id list alone names none).
+
+    Raises:
+        InvalidInputError: On an unknown option.
+    """
+    if options:
+        raise InvalidInputError(f"delete takes ids, filter and expr, not {', '.join(sorted(options))}")
+    return not (ids is not None and not ids and not filter and not expr)

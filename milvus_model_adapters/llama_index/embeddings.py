@@ -8,8 +8,8 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from milvus_model_adapters.encoders.dense import DenseEncoder, DenseFunction, DenseSource
-from milvus_model_adapters.encoders.dense import as_dense_encoder as core_dense_encoder
+from milvus_model_adapters.encoders import DenseEncoder, DenseFunction, DenseSource
+from milvus_model_adapters.encoders import as_dense_encoder as core_dense_encoder
 
 
 class MilvusModelEmbedding(BaseEmbedding):

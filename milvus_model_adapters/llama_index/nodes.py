@@ -17,7 +17,7 @@ from llama_index.core.schema import BaseNode, MetadataMode, NodeWithScore, TextN
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
-from milvus_model_adapters.store.types import Document, Hit
+from milvus_model_adapters.store import Document, Hit
 
 NODE_CONTENT_KEY = "_node_content"
 """The metadata key of LlamaIndex's serialised node."""
@@ -68,12 +68,12 @@ def document_to_node(doc: Document) -> BaseNode:
 
 
 def node_from_hit(hit: Hit) -> BaseNode:
-    """The node of a hit; its scores and ranks go to metadata, hidden from the LLM and embedder."""
+    """The node of a hit; its scores, ranks and highlights go to metadata, hidden from the LLM and embedder."""
     node = document_to_node(Document(hit.id, hit.text, hit.metadata))
-    scores = hit.scores()
-    node.metadata.update(scores)
+    added = {**hit.scores(), **hit.annotations()}
+    node.metadata.update(added)
     for keys in (node.excluded_llm_metadata_keys, node.excluded_embed_metadata_keys):
-        keys.extend(k for k in scores if k not in keys)
+        keys.extend(k for k in added if k not in keys)
     return node
 
 

@@ -10,7 +10,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from milvus_model_adapters._fields import RerankerField, TopN
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.rerank.local import CosineReranker
+from milvus_model_adapters.rerank import CosineReranker
 
 RETRIEVAL_SCORE = "retrieval_score"
 

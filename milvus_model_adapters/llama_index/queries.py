@@ -32,11 +32,7 @@ from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQu
 
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.llama_index.filters import to_filter
-from milvus_model_adapters.store import documents
-from milvus_model_adapters.store.filters import combine
-from milvus_model_adapters.store.search.fusion import RRF
-from milvus_model_adapters.store.search.params import SearchParams
-from milvus_model_adapters.store.types import SearchMode
+from milvus_model_adapters.store import RRF, SearchMode, SearchParams, combine, ids_expression
 
 LLAMA_INDEX_DEFAULTS = SearchParams(k=4, ranker=RRF(60))
 """The LlamaIndex adapters' defaults, for the vector store and the retriever alike: hybrid search fuses by
@@ -127,7 +123,7 @@ def _where(query: VectorStoreQuery, flt: Any, expr: str | None) -> dict[str, Any
     out: dict[str, Any] = {}
     if parts:
         out["filter"] = parts[0] if len(parts) == 1 else {"$and": parts}
-    ids = documents.ids_expression(query.node_ids) if query.node_ids else None
+    ids = ids_expression(query.node_ids) if query.node_ids else None
     joined = combine(ids, expr)
     if joined:
         out["expr"] = joined

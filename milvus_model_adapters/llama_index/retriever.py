@@ -15,8 +15,7 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import node_rows, scored_node_from_hit
 from milvus_model_adapters.llama_index.queries import LLAMA_INDEX_DEFAULTS
-from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.search.params import SearchOptions, SearchParams
+from milvus_model_adapters.store import HybridStore, SearchOptions, SearchParams
 
 
 def add_nodes(

@@ -17,7 +17,7 @@ from llama_index.core.base.embeddings.base_sparse import BaseSparseEmbedding
 from pydantic import PrivateAttr
 
 from milvus_model_adapters._deps import is_installed
-from milvus_model_adapters.encoders.sparse import SparseEncoder
+from milvus_model_adapters.encoders import SparseEncoder
 
 if TYPE_CHECKING or not is_installed("llama_index.vector_stores.milvus"):
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -16,17 +16,14 @@ from llama_index.core.vector_stores.types import (
 )
 from pydantic import PrivateAttr
 
-from milvus_model_adapters.encoders.dense import DenseSource
+from milvus_model_adapters.encoders import DenseSource
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.llama_index import queries
 from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, as_dense_encoder
 from milvus_model_adapters.llama_index.filters import to_filter
-from milvus_model_adapters.llama_index.nodes import document_to_node, node_from_hit, node_rows
+from milvus_model_adapters.llama_index.nodes import NodeRows, document_to_node, node_from_hit, node_rows
 from milvus_model_adapters.llama_index.queries import LLAMA_INDEX_DEFAULTS
-from milvus_model_adapters.store import documents
-from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.search.params import SearchParams
-from milvus_model_adapters.store.types import Hit
+from milvus_model_adapters.store import Hit, HybridStore, SearchParams, ids_expression
 
 _ADD_OPTIONS = frozenset({"batch_size", "show_progress"})
 
@@ -129,6 +126,11 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         return self._store.client
 
     @property
+    def aclient(self) -> Any | None:
+        """The ``AsyncMilvusClient`` of the running event loop on a served engine (``HybridStore.aclient``)."""
+        return self._store.aclient
+
+    @property
     def store(self) -> HybridStore:
         """The core store."""
         return self._store
@@ -160,18 +162,15 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
             InvalidInputError: If a node has no text; nothing is written.
             DimensionMismatchError: If an embedding does not have the collection's dimension.
         """
-        unknown = set(add_kwargs) - _ADD_OPTIONS
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise InvalidInputError(f"unknown add option(s): {names}; known: batch_size, show_progress")
-        if isinstance(nodes, Sequence) and not isinstance(nodes, str) and len(nodes) == 0:
+        if (rows := _rows_to_add(nodes, add_kwargs)) is None:
             return []
-        rows = node_rows(nodes)
         return self._store.add(rows.texts, rows.metadatas, rows.ids, embeddings=rows.embeddings, **add_kwargs)
 
     async def async_add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
-        """``add`` in a worker thread."""
-        return await asyncio.to_thread(self.add, nodes, **add_kwargs)
+        """``add`` without blocking the event loop (``HybridStore.aadd``: the async client on a served engine)."""
+        if (rows := _rows_to_add(nodes, add_kwargs)) is None:
+            return []
+        return await self._store.aadd(rows.texts, rows.metadatas, rows.ids, embeddings=rows.embeddings, **add_kwargs)
 
     def delete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
         """Delete the nodes of the source document ``ref_doc_id``.
@@ -185,8 +184,11 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         self._store.delete(filter={"ref_doc_id": ref_doc_id})
 
     async def adelete(self, ref_doc_id: str, **delete_kwargs: Any) -> None:
-        """``delete`` in a worker thread."""
-        await asyncio.to_thread(self.delete, ref_doc_id, **delete_kwargs)
+        """``delete`` without blocking the event loop (``HybridStore.adelete``)."""
+        _no_options("adelete", delete_kwargs)
+        if not isinstance(ref_doc_id, str) or not ref_doc_id:
+            raise InvalidInputError(f"ref_doc_id must be a non-empty string, got {ref_doc_id!r}")
+        await self._store.adelete(filter={"ref_doc_id": ref_doc_id})
 
     def delete_nodes(
         self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None, **delete_kwargs: Any
@@ -206,8 +208,12 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
     async def adelete_nodes(
         self, node_ids: list[str] | None = None, filters: MetadataFilters | None = None, **delete_kwargs: Any
     ) -> None:
-        """``delete_nodes`` in a worker thread."""
-        await asyncio.to_thread(self.delete_nodes, node_ids, filters, **delete_kwargs)
+        """``delete_nodes`` without blocking the event loop (``HybridStore.adelete``)."""
+        _no_options("adelete_nodes", delete_kwargs)
+        where = to_filter(filters)
+        if node_ids is None and where is None:
+            raise InvalidInputError("delete_nodes needs node_ids or filters; to delete every node use clear()")
+        await self._store.adelete(node_ids, filter=where)
 
     def clear(self) -> None:
         """Delete every node; the collection and its settings stay."""
@@ -230,7 +236,7 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         if where is None and node_ids is not None:
             found = self._store.get(node_ids, with_embeddings=True)
         else:
-            ids = documents.ids_expression(node_ids) if node_ids is not None else None
+            ids = ids_expression(node_ids) if node_ids is not None else None
             found = list(self._store.documents(filter=where, expr=ids, with_embeddings=True))
         return [document_to_node(d) for d in found]
 
@@ -287,3 +293,18 @@ def _no_options(method: str, options: dict[str, Any]) -> None:
     """Refuse keyword options a method accepts for LlamaIndex's interface but has no use for."""
     if options:
         raise InvalidInputError(f"{method} takes no option(s) {', '.join(sorted(options))}; this store has none")
+
+
+def _rows_to_add(nodes: Sequence[BaseNode], options: Mapping[str, Any]) -> NodeRows | None:
+    """The rows of ``nodes`` for ``HybridStore.add`` (``None`` for no nodes).
+
+    Raises:
+        InvalidInputError: On an unknown option or a node without text.
+    """
+    unknown = set(options) - _ADD_OPTIONS
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise InvalidInputError(f"unknown add option(s): {names}; known: batch_size, show_progress")
+    if isinstance(nodes, Sequence) and not isinstance(nodes, str) and len(nodes) == 0:
+        return None
+    return node_rows(nodes)

@@ -49,6 +49,8 @@ class Engine:
     """Searches from several clients run at once in the engine."""
     stable_scores: bool
     """Twin vectors score exactly alike on every call (Milvus Lite 3's float32 scores may differ by a rounding)."""
+    async_client: bool = True
+    """pymilvus's ``AsyncMilvusClient`` talks to it (a served engine; not an in-process Milvus Lite file)."""
 
 
 SERVER = Engine(
@@ -210,6 +212,13 @@ CAPABILITIES = (
         "orders equal scores by id",
         "orders equal scores by id; tied twins may trade places between two searches",
     ),
+    Capability(
+        "async_client",
+        "answers pymilvus's `AsyncMilvusClient`",
+        "runs in this process (a Milvus Lite file)",
+        "sends the async methods' calls with `AsyncMilvusClient`, one per event loop (`.aclient`)",
+        "runs the async methods' blocking calls in a worker thread",
+    ),
 )
 """Every capability of ``Engine``, in the order ``mma doctor`` prints them."""
 
@@ -217,12 +226,12 @@ CAPABILITIES = (
 def detect(client: Any, *, local: bool) -> Engine:
     """The engine behind ``client``.
 
-    A local file is served by the installed Milvus Lite; a server says what it is: Milvus Lite 3 answers
-    ``milvus_lite-3...``, a Milvus server ``v2...``, and Milvus Lite 2.5 (served from a file) does not implement
-    the call.
+    A local file is served by the installed Milvus Lite, in this process; a server says what it is: Milvus
+    Lite 3 answers ``milvus_lite-3...``, a Milvus server ``v2...``, and Milvus Lite 2.5 (served from a file) does
+    not implement the call.
     """
     if local:
-        return LITE_3 if lite_generation() >= 3 else LITE_2_5
+        return replace(LITE_3 if lite_generation() >= 3 else LITE_2_5, async_client=False)
     answer = server_version(client)
     if answer is None:
         return LITE_2_5

@@ -1,42 +1,46 @@
-"""Dense + sparse hybrid search over one Milvus collection: Milvus Lite file or Milvus server."""
+"""Dense + sparse hybrid search over one Milvus collection: Milvus Lite file or Milvus server.
+
+``HybridStore`` is the package's store class: a ``DocumentStore`` (``document_store``: encoding, writes, BM25
+upkeep) over a ``Collection`` (``collection``: connection, engine, tenants, reads), with the searches, which a
+``Searcher`` runs (``search.runner``). Its async searches run the same steps (``steps``) with pymilvus's
+``AsyncMilvusClient`` on a served engine (``aio``), and in a worker thread on a Milvus Lite file.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import copy
 import os
-import threading
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from pymilvus import MilvusClient
 
-from milvus_model_adapters._progress import progress
-from milvus_model_adapters._validate import check_positive_int
-from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource, as_dense_encoder
+from milvus_model_adapters._validate import check_positive_int, check_texts
+from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource
 from milvus_model_adapters.encoders.shared_pass import split
 from milvus_model_adapters.encoders.sparse import SparseFunction
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store import documents, indexes, schema, tenants
-from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
-from milvus_model_adapters.store.engine import Engine, detect
-from milvus_model_adapters.store.filters import Filter, combine
-from milvus_model_adapters.store.reads import DocumentReads
-from milvus_model_adapters.store.routes.base import SparseRoute
-from milvus_model_adapters.store.routes.factory import sparse_route
+from milvus_model_adapters.rerank.local import CosineReranker
+from milvus_model_adapters.store import documents, steps
+from milvus_model_adapters.store.document_store import DocumentStore
 from milvus_model_adapters.store.search.coalesce import Coalescer
-from milvus_model_adapters.store.search.methods import SearchMethods
-from milvus_model_adapters.store.search.params import SearchParams
+from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchOptions, SearchParams
 from milvus_model_adapters.store.search.runner import Searcher
-from milvus_model_adapters.store.types import Document
-from milvus_model_adapters.store.upkeep import BM25Upkeep
+from milvus_model_adapters.store.sparse.base import SparseSource
+from milvus_model_adapters.store.sparse.factory import sparse_source
+from milvus_model_adapters.store.types import Hit, Hits
 from milvus_model_adapters.text.analyzer import TextAnalyzer
 
-SparseSource = Literal["bm25", "builtin"]
+SparseName = Literal["bm25", "builtin"]
 """The sparse sources named by a string: this package's BM25 (``"bm25"``) or Milvus's BM25 function (``"builtin"``)."""
 
+_DEPRECATED_BM25 = (
+    "HybridStore's {} arguments are deprecated and will be removed in 0.4: pass "
+    "sparse=ClientBM25(analyzer, k1=..., b=...) or sparse=BuiltinBM25(analyzer_params) instead"
+)
 
-class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
+
+class HybridStore(DocumentStore):
     """Documents with dense and sparse (BM25) vectors in one Milvus collection, searched by either or both.
 
     ``uri`` decides where the collection lives: a file path opens Milvus Lite (embedded), an
@@ -54,10 +58,10 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
         collection: str = "documents",
         *,
         dense: DenseSource | None = None,
-        sparse: SparseSource | SparseRoute | SparseFunction = "bm25",
+        sparse: SparseName | SparseSource | SparseFunction = "bm25",
         analyzer: TextAnalyzer | None = None,
-        k1: float = 1.5,
-        b: float = 0.75,
+        k1: float | None = None,
+        b: float | None = None,
         token: str | None = None,
         db_name: str | None = None,
         dense_index: Mapping[str, Any] | None = None,
@@ -75,14 +79,15 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
             collection: Collection name.
             dense: A ``DenseEncoder``, any pymilvus-model dense function, or ``None`` for the
                 embedded default (all-MiniLM-L6-v2, offline).
-            sparse: ``"bm25"`` for client-side BM25 (this package's encoder, statistics kept in the
-                database and updated incrementally), ``"builtin"`` for Milvus's BM25 function, a learned
-                sparse function (SPLADE, BGE-M3; see ``LearnedSparse``), or a ``SparseRoute``. The
-                same multi-output function as ``dense`` (BGE-M3) computes both routes in one pass per batch.
-            analyzer: Text analyzer for client-side BM25 (default: English). Ignored when reopening,
-                where the stored analyzer settings are used.
-            k1: BM25 ``k1`` for a new collection.
-            b: BM25 ``b`` for a new collection.
+            sparse: Where the sparse vectors come from: ``"bm25"`` (the default) or ``ClientBM25(analyzer,
+                k1=..., b=...)`` for client-side BM25 (this package's encoder, statistics kept in the database
+                and updated incrementally; an existing collection keeps its stored settings), ``"builtin"`` or
+                ``BuiltinBM25(analyzer_params)`` for Milvus's BM25 function, a learned sparse function (SPLADE,
+                BGE-M3; see ``LearnedSparse``), or any ``SparseSource``. The same multi-output function as
+                ``dense`` (BGE-M3) computes both in one pass per batch.
+            analyzer: Deprecated: ``sparse=ClientBM25(analyzer)``.
+            k1: Deprecated: ``sparse=ClientBM25(k1=...)``.
+            b: Deprecated: ``sparse=ClientBM25(b=...)``.
             token: Server credentials (``"user:password"`` or an API key).
             db_name: Server database name.
             dense_index: Index parameters for the dense field (a new collection's);
@@ -94,8 +99,9 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
                 "drop_ratio_build": ...}}``; ``DEFAULT_SPARSE_INDEX`` (exact) by default. Checked against the
                 engine before anything is written.
             drop_existing: Delete an existing collection of this name, and its data, first.
-            client: An existing ``MilvusClient`` to use instead of opening one.
-            builtin_analyzer_params: Milvus analyzer parameters for ``sparse="builtin"``.
+            client: An existing ``MilvusClient`` to use instead of opening one (the async methods then run
+                the blocking ones in a worker thread).
+            builtin_analyzer_params: Deprecated: ``sparse=BuiltinBM25(analyzer_params)``.
             search_params: Defaults of ``search`` (see ``SearchParams``).
             tenant_field: Keep a tenant on every row in a field of this name (a new collection's; see
                 ``milvus_model_adapters.store.tenants``): every read and write then goes through
@@ -105,254 +111,207 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
             SchemaMismatchError: If the collection exists with another schema or dimension.
             StoreLockedError: If another process holds the Milvus Lite file.
         """
-        if not isinstance(collection, str) or not collection.replace("_", "a").isalnum() or collection[0].isdigit():
-            raise InvalidInputError(f"invalid collection name {collection!r}: use letters, digits and '_'")
-        if dense is not None and dense is sparse:  # one model for both routes (BGE-M3): one pass per batch
+        if dense is not None and dense is sparse:  # one model for both (BGE-M3): one pass per batch
             dense_half, sparse = split(dense)
             dense = DenseEncoder(dense_half, batches_itself=True)
-        self.sparse = sparse_route(
-            sparse, analyzer=analyzer, k1=k1, b=b, builtin_analyzer_params=builtin_analyzer_params
+        bm25_options = {"analyzer": analyzer, "k1": k1, "b": b, "builtin_analyzer_params": builtin_analyzer_params}
+        given = {name: value for name, value in bm25_options.items() if value is not None}
+        if given:
+            warnings.warn(_DEPRECATED_BM25.format(", ".join(given)), DeprecationWarning, stacklevel=2)
+        source = sparse_source(
+            sparse,
+            analyzer=analyzer,
+            k1=1.5 if k1 is None else k1,
+            b=0.75 if b is None else b,
+            builtin_analyzer_params=builtin_analyzer_params,
         )
         self.search_params = search_params if search_params is not None else SearchParams()
-        self.tenant_field = tenants.check_tenant_field(tenant_field) if tenant_field is not None else None
-        self.tenant: str | None = None
-        """The tenant of a view (``for_tenant``); ``None`` for the store itself."""
-        self.uri = os.fspath(uri)
-        self.collection = collection
-        self.is_local = is_local_uri(self.uri)
-        self._lock = threading.RLock()
-        # Connect before loading a model, so a locked or unreachable database fails fast.
-        self._owns_client = client is None
-        self.client = client if client is not None else connect(self.uri, token=token, db_name=db_name)
-        self._set_up(dense, dense_index, sparse_index, drop_existing)
-
-    def _set_up(
-        self,
-        dense: DenseSource | None,
-        dense_index: Mapping[str, Any] | None,
-        sparse_index: Mapping[str, Any] | None,
-        drop_existing: bool,
-    ) -> None:
-        """Load the model, check the index choices against the engine, then open (or create) the collection."""
-        collection = self.collection
-        self.dense = as_dense_encoder(dense)
-        self._dense_index = dict(dense_index or indexes.DEFAULT_DENSE_INDEX)
-        self.engine = detect(self.client, local=self.is_local)
-        """The engine (Milvus Lite 2.5, Milvus Lite 3 or a server) and what it can do."""
-        self._sparse_index = indexes.sparse_index(
-            sparse_index, engine=self.engine, builtin_bm25=self.sparse.builtin_function
+        """The defaults of ``search``."""
+        super().__init__(
+            uri,
+            collection,
+            dense=dense,
+            sparse=source,
+            token=token,
+            db_name=db_name,
+            dense_index=dense_index,
+            sparse_index=sparse_index,
+            drop_existing=drop_existing,
+            client=client,
+            tenant_field=tenant_field,
         )
-        self.sparse.attach(self.client, collection, local=self.is_local)
-        self.sparse.carried = (self.tenant_field,) if self.tenant_field else ()
-        self._searcher = Searcher(self.client, collection, self.dense, self.sparse, self._lock, self.engine)
+        self._searcher = Searcher(
+            self.client, self.collection, self.dense, self.sparse, self._lock, self.engine, self._async_client
+        )
         searcher = self._searcher
-        self._coalescer = Coalescer(lambda texts, p, vectors, scope: searcher.run(texts, p, vectors, scope=scope))
-        if drop_existing:
-            self.drop()
-        with milvus_errors(f"open collection {collection!r}"):
-            self._open_collection()
-            self.sparse.open(self._count_all())
+        self._coalescer = Coalescer(lambda texts, p, vectors, scope: searcher.arun(texts, p, vectors, scope=scope))
 
-    def _open_collection(self) -> None:
-        """Check an existing collection against this store's schema, or create it; then load it.
-
-        Raises:
-            SchemaMismatchError: If the collection exists with another schema or dimension.
-        """
-        client, name, builtin = self.client, self.collection, self.sparse.builtin_function
-        if client.has_collection(name):
-            schema.check_schema(
-                client.describe_collection(name),
-                name=name,
-                dim=self.dense.dim,
-                builtin_bm25=builtin,
-                tenant_field=self.tenant_field,
-            )
-            self.sparse.check_existing()
-        else:
-            partition_key = tenants.uses_partition_key(self.engine)
-            client.create_collection(
-                name,
-                schema=schema.build_schema(
-                    client,
-                    dim=self.dense.dim,
-                    builtin_bm25=builtin,
-                    analyzer_params=self.sparse.analyzer_params,
-                    tenant_field=self.tenant_field,
-                    partition_key=partition_key,
-                ),
-                index_params=schema.build_index_params(
-                    client,
-                    dense_index=self._dense_index,
-                    sparse_index=self._sparse_index,
-                    tenant_field=None if partition_key else self.tenant_field,
-                ),
-            )
-            self.sparse.create()
-        client.load_collection(name)
-
-    def drop(self) -> None:
-        """Delete the collection, what its sparse source keeps beside it, and all their data."""
-        with self._lock, milvus_errors(f"drop collection {self.collection!r}"):
-            if self.client.has_collection(self.collection):
-                self.client.drop_collection(self.collection)
-            self.sparse.drop()
-
-    def for_tenant(self, tenant: str) -> HybridStore:
-        """A view of this store that reads and writes ``tenant``'s documents only.
-
-        The view shares the store's connection, model and statistics; closing it leaves the store open.
-
-        Raises:
-            InvalidInputError: If the store keeps no tenants, or ``tenant`` is not a valid tenant.
-        """
-        if self.tenant_field is None:
-            raise InvalidInputError("this store keeps no tenants: open it with tenant_field=... to use them")
-        view = copy.copy(self)
-        view.tenant = tenants.check_tenant(tenant)
-        view._is_view = True
-        return view
-
-    @property
-    def dialect(self) -> Engine:
-        """The former name of ``engine``."""
-        return self.engine
-
-    def close(self) -> None:
-        """Flush and close; a Lite file is released for other processes (a ``client=`` given stays open)."""
-        if self._is_view:
-            return
-        with self._lock:
-            try:
-                with milvus_errors("flush before closing"):
-                    self.client.flush(self.collection)
-            finally:
-                if self._owns_client:
-                    disconnect(self.client, self.uri)
-
-    _is_view = False
-
-    def __enter__(self) -> HybridStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ------------------------------------------------------------------ writes
-    def add(
+    # ------------------------------------------------------------------ searches
+    def search(
         self,
-        texts: Sequence[str],
-        metadatas: Sequence[Mapping[str, Any] | None] | None = None,
-        ids: Sequence[str | None] | None = None,
+        query: str,
+        k: int | None = None,
+        /,
         *,
-        embeddings: Sequence[Sequence[float]] | None = None,
-        dedupe: bool = True,
-        batch_size: int = 1024,
-        show_progress: bool = False,
-    ) -> list[str]:
-        """Add or replace documents (an upsert: the same id twice leaves one row).
+        params: SearchParams | None = None,
+        vector: Sequence[float] | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> Hits:
+        """Search with the dense route, the sparse route, or both fused.
 
         Args:
-            texts: Document texts.
-            metadatas: One JSON-serialisable dict per text (or ``None``).
-            ids: One id per text; a missing id (no list, or ``None`` in it) is a hash of text and
-                metadata, so re-adding the same document changes nothing. An id repeated in one call
-                for the same document is one row; for two different documents it is refused.
-            embeddings: Dense vectors computed elsewhere with the store's model, one per text
-                (default: the store encodes the texts).
-            dedupe: ``False`` gives each text without an id a new random id, so the same text added
-                twice is two rows (as ``langchain_milvus.Milvus`` does).
-            batch_size: Documents encoded and written per batch.
-            show_progress: Show a progress bar.
+            query: The question.
+            k: Hits to return (a shorthand for ``k=`` in ``options``).
+            params: The search settings; ``search_params`` (the store's defaults) if ``None``.
+            vector: The query's dense vector, if computed elsewhere with the store's model.
+            **options: Settings that override ``params``: ``k``, ``mode``, ``fetch_k``, ``ranker``,
+                ``offset``, ``rrf_k``, ``weights``, ``filter``, ``expr``, ``reranker``, ``rerank_k``, ``fusion``,
+                ``group_by``, ``group_size``, the ranking controls (``min_dense_score``, ``min_sparse_score``,
+                ``min_relevance``, ``boost``, ``decay``, ``highlight``) and the engine's knobs (see
+                ``SearchParams``).
 
         Returns:
-            The id of every text, in input order.
+            Up to ``k`` hits, best first; with ``group_by``, up to ``k`` groups of up to ``group_size``
+            hits each, one group after the other. A ``Hits`` list: ``why_empty`` says why it is empty.
 
         Raises:
-            InvalidInputError: On empty texts, mismatched lengths, a text longer than the text field, or
-                one id given to two different documents; nothing is written.
-            InvalidTypeError: On non-string texts or ids, or metadata that is not a JSON object Milvus stores.
-            DimensionMismatchError: If an embedding does not have the dimension of the collection.
+            InvalidInputError: On an empty query, an unknown option or an invalid value.
+            FilterError: On a malformed filter, or one Milvus rejects.
         """
-        scope = self._scope()
-        docs, keys = documents.prepare(
-            texts, metadatas, ids, embeddings, dim=self.dense.dim, dedupe=dedupe, namespace=self.tenant
-        )
-        batch_size = check_positive_int(batch_size, what="batch_size")
-        self.sparse.check_documents([d.metadata for d in docs])
-        if scope:
-            self._refuse_other_tenants_ids([d.id for d in docs])
-        bar = progress(len(docs), show_progress, "Indexing", "doc")
-        try:
-            for start in range(0, len(docs), batch_size):
-                batch = docs[start : start + batch_size]
-                self._write_batch(batch)
-                bar.update(len(batch))
-        finally:
-            bar.close()
-        with self._lock, milvus_errors("flush the written documents"):
-            self.client.flush(self.collection)
-        return keys
+        vectors = None if vector is None else [vector]
+        return self.search_many([query], k, params=params, vectors=vectors, **options)[0]
 
-    upsert = add
+    async def asearch(
+        self,
+        query: str,
+        k: int | None = None,
+        /,
+        *,
+        params: SearchParams | None = None,
+        vector: Sequence[float] | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> Hits:
+        """``search``, without blocking the event loop; concurrent calls share Milvus calls.
 
-    async def aadd(self, texts: Sequence[str], *args: Any, **kwargs: Any) -> list[str]:
-        """``add`` in a worker thread."""
-        return await asyncio.to_thread(self.add, texts, *args, **kwargs)
+        Searches with equal settings that are waiting at the same time go to Milvus together, one call per
+        route for all of them (``search_many``), in a worker thread; each gets the hits it gets alone.
+        Bad input raises here, before anything is sent.
+        """
+        text = check_texts([query], what="queries")[0]
+        given = None if vector is None else documents.check_query_vectors([vector], self.dense.dim)[0]
+        p = self._params(k, params, options)
+        return _hits(await self._coalescer.search(text, p, given, self._scope(p.tenant)))
 
-    def _refuse_other_tenants_ids(self, ids: list[str]) -> None:
-        """Refuse ids another tenant's documents hold: writing them would replace those documents."""
-        assert self.tenant_field is not None and self.tenant is not None
-        for start in range(0, len(ids), 1000):
-            with milvus_errors("check the ids of the documents"):
-                rows = self.client.get(
-                    self.collection, ids=ids[start : start + 1000], output_fields=[self.tenant_field]
-                )
-            taken = sorted(r[schema.ID] for r in rows if r[self.tenant_field] != self.tenant)
-            if taken:
-                raise InvalidInputError(
-                    f"ids {', '.join(map(repr, taken[:5]))} are another tenant's in this collection; "
-                    "give these documents other ids (nothing was written)"
-                )
+    def search_many(
+        self,
+        queries: Sequence[str],
+        k: int | None = None,
+        /,
+        *,
+        params: SearchParams | None = None,
+        vectors: Sequence[Sequence[float]] | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> list[Hits]:
+        """``search`` for several queries, with one Milvus call per route for all of them.
 
-    def _write_batch(self, docs: list[Document]) -> None:
-        given = [d.embedding for d in docs]
-        dense = self.dense.encode_documents([d.text for d in docs]) if None in given else given
-        rows: list[dict[str, Any]] = [
-            {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
-            for d, v in zip(docs, dense, strict=True)
-        ]
-        if self.tenant_field is not None:
-            for row in rows:
-                row[self.tenant_field] = self.tenant
-        with self._lock, milvus_errors("write documents"):
-            self.sparse.write(rows)
+        ``vectors``, if given, are the queries' dense vectors, computed elsewhere with the store's model.
+        """
+        texts, given = self._queries(queries, vectors)
+        p = self._params(k, params, options)
+        return [_hits(hits) for hits in self._searcher.run(texts, p, given, scope=self._scope(p.tenant))]
 
-    def delete(self, ids: Sequence[str] | None = None, *, filter: Filter | None = None, expr: str | None = None) -> int:
-        """Delete documents by id and/or by filter; returns how many were deleted.
+    async def asearch_many(
+        self,
+        queries: Sequence[str],
+        k: int | None = None,
+        /,
+        *,
+        params: SearchParams | None = None,
+        vectors: Sequence[Sequence[float]] | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> list[Hits]:
+        """``search_many`` without blocking the event loop (Milvus's calls async on a served engine)."""
+        texts, given = self._queries(queries, vectors)
+        p = self._params(k, params, options)
+        return [_hits(hits) for hits in await self._searcher.arun(texts, p, given, scope=self._scope(p.tenant))]
+
+    def search_by_vector(
+        self,
+        vector: Sequence[float],
+        k: int | None = None,
+        /,
+        *,
+        params: SearchParams | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> Hits:
+        """Dense search with a query vector computed elsewhere with the store's model (``mode`` is dense).
 
         Raises:
-            InvalidInputError: If neither ids nor a filter is given.
+            DimensionMismatchError: If ``vector`` does not have the collection's dimension.
+            InvalidInputError: On a reranker other than the store model's ``CosineReranker``, which
+                would need the query text.
         """
-        if ids is None and not filter and not expr:
-            raise InvalidInputError("delete needs ids or a filter; to delete everything use drop()")
-        where = self._where(filter, expr)
-        targets = documents.check_ids(ids) if ids is not None else None
-        with self._lock, milvus_errors("delete documents", where=where):
-            if targets is None:
-                targets = [r[schema.ID] for r in self._query(where, [schema.ID], "delete documents")]
-            elif where and targets:
-                among = documents.ids_expression(targets)
-                targets = [r[schema.ID] for r in self._query(combine(among, where), [schema.ID], "delete documents")]
-            if not targets:
-                return 0
-            deleted = self.sparse.delete(targets)
-            self.client.flush(self.collection)
-            return deleted
+        p = self._params(k, params, options).replace(mode="dense")
+        vectors = documents.check_query_vectors([vector], self.dense.dim)
+        if p.reranker is not None and not (
+            isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense)
+        ):
+            raise InvalidInputError("search_by_vector can only rerank with the store model's CosineReranker")
+        return _hits(self._searcher.run([""], p, vectors, scope=self._scope(p.tenant))[0])
 
-    def clear(self) -> int:
-        """Delete every document; the collection and its settings stay. Returns how many were deleted."""
-        return self.delete(expr=f"{schema.ID} != ''")
+    def mmr_search(
+        self,
+        query: str | Sequence[float],
+        k: int | None = None,
+        /,
+        *,
+        candidates: int = 20,
+        lambda_mult: float = 0.5,
+        params: SearchParams | None = None,
+        **options: Unpack[SearchOptions],
+    ) -> list[Hit]:
+        """``k`` hits picked by maximal marginal relevance among the ``candidates`` best of a search.
+
+        Args:
+            query: The question, or a query vector (then the candidates come from a dense search).
+            k: Hits to return.
+            candidates: Hits of the search (in its mode) that MMR chooses from, by their stored vectors.
+            lambda_mult: 1 ranks by similarity to the query alone, 0 by diversity alone.
+            params: The search settings (``search_params`` if ``None``).
+            **options: Settings that override ``params``.
+
+        Raises:
+            InvalidInputError: On ``candidates`` outside [1, 16384] or ``lambda_mult`` outside [0, 1].
+        """
+        p = self._params(k, params, options)
+        candidates = check_positive_int(candidates, what="candidates")
+        if candidates > MAX_TOP_K or not 0.0 <= lambda_mult <= 1.0:
+            raise InvalidInputError(f"candidates must be <= {MAX_TOP_K} and lambda_mult in [0, 1]")
+        if p.group_by is not None:
+            raise InvalidInputError("MMR picks among single hits: group_by does not apply to it (use search)")
+        scope = self._scope(p.tenant)
+        if isinstance(query, str):
+            texts = check_texts([query], what="queries")
+            found = self._searcher.mmr(texts, p, candidates, float(lambda_mult), scope=scope)
+        else:
+            vectors = documents.check_query_vectors([query], self.dense.dim)
+            found = self._searcher.mmr(
+                [""], p.replace(mode="dense"), candidates, float(lambda_mult), vectors, scope=scope
+            )
+        return _hits(steps.run(found, self.client)[0])
+
+    def _queries(self, queries: Sequence[str], vectors: Sequence[Sequence[float]] | None) -> tuple[list[str], Any]:
+        """Checked queries, and their checked dense vectors (``None`` when not given)."""
+        texts = check_texts(queries, what="queries")
+        given = None if vectors is None else documents.check_query_vectors(vectors, self.dense.dim)
+        if given is not None and len(given) != len(texts):
+            raise InvalidInputError(f"{len(given)} vectors for {len(texts)} queries")
+        return texts, given
+
+    def _params(self, k: int | None, params: SearchParams | None, options: SearchOptions) -> SearchParams:
+        if k is not None:
+            options["k"] = k
+        return (params if params is not None else self.search_params).replace(**options)
 
     def __repr__(self) -> str:
         return (
@@ -362,3 +321,8 @@ class HybridStore(BM25Upkeep, DocumentReads, SearchMethods):
             + (f", tenant={self.tenant!r}" if self.tenant else "")
             + ")"
         )
+
+
+def _hits(found: list[Hit]) -> Hits:
+    """``found`` as the ``Hits`` the searches return (every search path builds one; MMR's picks a list)."""
+    return found if isinstance(found, Hits) else Hits(found)

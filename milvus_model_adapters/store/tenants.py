@@ -15,6 +15,7 @@ from typing import Any
 
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, TenantRequiredError
 from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.connection import milvus_errors
 from milvus_model_adapters.store.engine import Engine
 from milvus_model_adapters.store.filters.emit import literal
 
@@ -83,3 +84,20 @@ def scope(field: str | None, tenant: str | None, *, asked: str | None = None) ->
             "or pass tenant=... to the search"
         )
     return f"{field} == {literal(check_tenant(chosen))}"
+
+
+def refuse_other_tenants_ids(client: Any, collection: str, field: str, tenant: str, ids: list[str]) -> None:
+    """Refuse ids that another tenant's documents hold: writing them would replace those documents.
+
+    Raises:
+        InvalidInputError: Naming up to five such ids (nothing is written).
+    """
+    for start in range(0, len(ids), 1000):
+        with milvus_errors("check the ids of the documents"):
+            rows = client.get(collection, ids=ids[start : start + 1000], output_fields=[field])
+        taken = sorted(r[schema.ID] for r in rows if r[field] != tenant)
+        if taken:
+            raise InvalidInputError(
+                f"ids {', '.join(map(repr, taken[:5]))} are another tenant's in this collection; "
+                "give these documents other ids (nothing was written)"
+            )

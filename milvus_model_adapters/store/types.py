@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SearchMode = Literal["dense", "sparse", "hybrid"]
-MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid")
+SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid")
+"""Every search mode."""
+MODES = SEARCH_MODES
+"""The former name of ``SEARCH_MODES``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Highlights:
+    """What a hit matched of the query.
+
+    Attributes:
+        spans: ``(start, end)`` character offsets of each match in the hit's text, in order.
+        terms: The matched words as they stand in the text, once each, in order.
+        fragment: Up to ``fragment_size`` characters around the first match, the matches marked.
+    """
+
+    spans: tuple[tuple[int, int], ...]
+    terms: tuple[str, ...]
+    fragment: str
+
+    def as_metadata(self) -> dict[str, Any]:
+        """A JSON form for framework metadata."""
+        return {"fragment": self.fragment, "terms": list(self.terms), "spans": [list(s) for s in self.spans]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +59,7 @@ class Hit:
         fused_score: Hybrid fused score (hybrid mode only).
         rerank_score: Reranker score, when a reranker ran.
         embedding: The stored dense vector, when the search read it (MMR and the cosine reranker do).
+        highlights: The query terms the hit matched, when the search asked for them (``highlight=True``).
     """
 
     id: str
@@ -49,6 +73,7 @@ class Hit:
     fused_score: float | None = None
     rerank_score: float | None = None
     embedding: list[float] | None = field(default=None, repr=False, compare=False)
+    highlights: Highlights | None = field(default=None, compare=False)
 
     def scores(self) -> dict[str, float | int]:
         """The scores and ranks that are set, by name (for metadata in framework adapters)."""
@@ -62,3 +87,28 @@ class Hit:
             "rerank_score",
         )
         return {n: v for n in names if (v := getattr(self, n)) is not None}
+
+    def annotations(self) -> dict[str, Any]:
+        """What a search adds to a hit's metadata in the framework adapters: ``highlight``, when asked for."""
+        return {"highlight": self.highlights.as_metadata()} if self.highlights is not None else {}
+
+
+class Hits(list[Hit]):
+    """The hits of one query, best first: a list, which also tells how many candidates the score floors removed.
+
+    Attributes:
+        floored: Candidates that ``min_dense_score``, ``min_sparse_score`` or ``min_relevance`` removed.
+    """
+
+    def __init__(self, hits: Iterable[Hit] = (), *, floored: int = 0) -> None:
+        super().__init__(hits)
+        self.floored = floored
+
+    @property
+    def why_empty(self) -> str | None:
+        """Why there are no hits (``None`` when there are some): nothing matched, or nothing passed the floors."""
+        if self:
+            return None
+        if self.floored:
+            return f"no good answer: the score floors removed all {self.floored} candidates"
+        return "nothing matched the search"

@@ -61,7 +61,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     # Chunks are checked before the database is opened, so bad input cannot touch it.
     plan_index(sources, stored_versions([]), chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
     analyzer = language_analyzer(args.language) if args.language else None
-    store = open_store(args, analyzer=analyzer)
+    store = open_store(args, **({"sparse": _client_bm25(analyzer)} if analyzer is not None else {}))
     try:
         if analyzer is not None:
             check_stored_analyzer(store, analyzer, args.language)
@@ -83,6 +83,12 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 _DELETE_BATCH = 1000
+
+
+def _client_bm25(analyzer: Any) -> Any:
+    from milvus_model_adapters.store.sparse.client_bm25 import ClientBM25
+
+    return ClientBM25(analyzer)
 
 
 def language_analyzer(spec: str) -> Any:

@@ -28,7 +28,7 @@ from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputErr
 from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
 from milvus_model_adapters.store.hybrid import HybridStore
-from milvus_model_adapters.store.routes.factory import route_from_settings, route_of_collection
+from milvus_model_adapters.store.sparse.factory import source_from_settings, source_of_collection
 from milvus_model_adapters.store.types import Document
 
 FORMAT = "milvus-model-adapters/export"
@@ -74,7 +74,7 @@ def export_database(
                 raise InvalidInputError(f"no collection {collection!r} in {target}; it holds {sorted(names)}")
             description = client.describe_collection(collection)
         dense = DenseEncoder(_NoModel(), dim=schema.dense_dim(description))
-        sparse = route_of_collection(description)
+        sparse = source_of_collection(description)
         with HybridStore(target, collection, dense=dense, sparse=sparse, client=client) as store:
             return export_collection(store, out, show_progress=show_progress)
     finally:
@@ -190,7 +190,7 @@ def import_collection(
         )
     name = collection or header.collection
     store = HybridStore(
-        uri, name, dense=encoder, sparse=route_from_settings(header.sparse), token=token, db_name=db_name
+        uri, name, dense=encoder, sparse=source_from_settings(header.sparse), token=token, db_name=db_name
     )
     try:
         if store.count():
@@ -263,7 +263,7 @@ def _header(path: str | os.PathLike[str], first: tuple[int, Any] | None) -> Expo
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError(f"{os.fspath(path)}: malformed header ({exc!r})") from None
-    route_from_settings(header.sparse)  # unknown or broken settings fail here
+    source_from_settings(header.sparse)  # unknown or broken settings fail here
     return header
 
 

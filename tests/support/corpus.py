@@ -1,5 +1,7 @@
 """The small corpus most store tests index."""
 
+from typing import Any
+
 CORPUS = [
     "Milvus is an open-source vector database built for similarity search.",
     "Milvus Lite stores vectors in a local file and runs inside the Python process.",
@@ -14,3 +16,15 @@ CORPUS = [
     "Born in Maida Vale, London, Turing was raised in southern England.",
     "Rerankers score each query and document pair with a stronger model.",
 ]
+
+
+SEARCH_KINDS: list[dict[str, Any]] = [
+    {},
+    {"ranker": "rrf"},
+    {"mode": "sparse"},
+    {"mode": "dense", "filter": {"topic": "db"}},
+    {"fusion": "server", "ranker": "rrf"},
+    {"group_by": "topic"},
+    {"offset": 2},
+]
+"""Search settings of every kind (modes, fusions, a filter, grouping, a page), for tests that run them all."""

@@ -20,12 +20,24 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("BM25", ("bm25",)),
     ("encoders", ("encoders",)),
     ("rerankers", ("rerank",)),
-    ("the collection", ("store.schema", "store.types", "store.connection", "store.lite_files", "store.engine")),
+    (
+        "the collection",
+        (
+            "store.schema",
+            "store.types",
+            "store.connection",
+            "store.lite_files",
+            "store.engine",
+            "store.steps",
+            "store.aio",
+        ),
+    ),
     ("filters", ("store.filters",)),
     ("documents and tenants", ("store.documents", "store.tenants")),
-    ("sparse routes", ("store.routes",)),
+    ("sparse sources", ("store.sparse", "store.routes")),
+    ("writes and opening", ("store.writes", "store.opening")),
     ("search", ("store.search",)),
-    ("the store", ("store.hybrid", "store.upkeep", "store")),
+    ("the store", ("store.collection", "store.hybrid", "store")),
     ("tools", ("tools",)),
     ("framework adapters", ("_fields", "langchain", "llama_index")),
     ("the package", ("",)),
@@ -111,8 +123,10 @@ def test_no_import_circles() -> None:
 @pytest.mark.parametrize(
     ("importer", "imported"),
     [
-        ("store.routes", "store.hybrid"),
-        ("store.routes", "store.search"),
+        ("store.sparse", "store.hybrid"),
+        ("store.sparse", "store.search"),
+        ("store.sparse", "store.writes"),
+        ("store.search", "store.writes"),
         ("store.filters.parse", "store.filters.emit"),
         ("store.filters.parse", "store.engine"),
         ("bm25.params", "bm25.encoder"),
@@ -149,3 +163,19 @@ def test_the_core_imports_no_framework() -> None:
                 else []
             )
             assert not [n for n in names if n.split(".")[0] in frameworks], f"{module} imports {names}"
+
+
+FACES = ("store", "encoders", "rerank")
+"""The core packages that the framework adapters reach through their ``__init__`` only."""
+
+
+@pytest.mark.parametrize("adapter", ["langchain", "llama_index"])
+def test_the_adapters_import_the_core_through_its_faces(adapter: str) -> None:
+    deep = sorted(
+        f"{module} -> {name}"
+        for module in GRAPH
+        if module.startswith(f"{ROOT}.{adapter}")
+        for name in GRAPH[module]
+        if any(name.startswith(f"{ROOT}.{face}.") for face in FACES)
+    )
+    assert not deep, "deep imports of the core:\n" + "\n".join(deep)

@@ -27,7 +27,7 @@ class CandidateCounts:
 
     Attributes:
         depth: Candidates asked of each route.
-        keep: Hits built per query: the reranker's pool, else ``k``.
+        keep: Hits built per query: the reranker's pool, the candidates boosts and decay reorder, else ``k``.
         pool: Best candidates the reranker reorders (0 without a reranker).
     """
 
@@ -41,8 +41,9 @@ def candidate_counts(params: SearchParams) -> CandidateCounts:
     pool = 0
     if params.reranker is not None:
         pool = params.rerank_k if params.rerank_k is not None else params.fetch
-    depth = params.fetch if params.mode == "hybrid" else params.k
-    return CandidateCounts(depth=min(max(depth, pool), MAX_TOP_K), keep=max(params.k, pool), pool=pool)
+    depth = params.fetch if params.mode == "hybrid" or params.rescores else params.k
+    keep = max(params.k, pool, params.fetch if params.rescores else 0)
+    return CandidateCounts(depth=min(max(depth, pool), MAX_TOP_K), keep=keep, pool=pool)
 
 
 def route_hits(

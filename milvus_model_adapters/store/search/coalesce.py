@@ -1,7 +1,7 @@
 """Concurrent async searches sent to Milvus together: one call per route for the queries that wait.
 
 A service answering many users at once runs many ``asearch`` calls at the same time. Each would cost its own
-Milvus calls and its own worker thread; a batch of queries costs one call per route (``search_many`` is about
+Milvus calls; a batch of queries costs one call per route (``search_many`` is about
 4x cheaper per query at 30 queries on Milvus Lite 2.5). ``Coalescer`` sends the first search at once; searches
 that arrive while batches are in flight wait for the next free slot and go together, at most ``max_batch`` a
 batch. Nothing waits on a timer: one search alone is sent as soon as it comes, and under load the batches grow
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +26,8 @@ from milvus_model_adapters.store.types import Hit
 
 Vectors = npt.NDArray[np.float32]
 
-RunBatch = Callable[[list[str], SearchParams, "Vectors | None", str], list[list[Hit]]]
-"""A blocking search of several queries: texts, settings, their dense vectors (all or none), the scope."""
+RunBatch = Callable[[list[str], SearchParams, "Vectors | None", str], Awaitable[list[list[Hit]]]]
+"""A search of several queries: texts, settings, their dense vectors (all or none), the scope."""
 
 MAX_BATCH = 64
 """Queries of one batch at most."""
@@ -54,7 +54,7 @@ class Coalescer:
     """Runs concurrent async searches of one store in batches."""
 
     def __init__(self, run_batch: RunBatch, *, max_batch: int = MAX_BATCH, max_in_flight: int = MAX_IN_FLIGHT) -> None:
-        """Run batches with ``run_batch`` in worker threads."""
+        """Run batches with ``run_batch``."""
         self._run_batch = run_batch
         self.max_batch = max_batch
         self.max_in_flight = max_in_flight
@@ -97,7 +97,7 @@ class Coalescer:
         texts = [query for query, _, _ in batch]
         vectors = np.stack([vector for _, vector, _ in batch]) if waiting.with_vector else None  # type: ignore[misc]
         try:
-            results = await asyncio.to_thread(self._run_batch, texts, waiting.params, vectors, waiting.scope)
+            results = await self._run_batch(texts, waiting.params, vectors, waiting.scope)
         except BaseException as error:  # every search of the batch gets the batch's error
             for _, _, answer in batch:
                 if not answer.done():

@@ -59,39 +59,78 @@ class Ranker(ABC):
 
 @dataclass(frozen=True)
 class RRF(Ranker):
-    """Reciprocal rank fusion: ``score = sum over routes of 1 / (k + rank)``, as Milvus's ``RRFRanker``.
+    """Reciprocal rank fusion: ``score = sum over routes of weight / (k + rank)``, as Milvus's RRF ranker.
+
+    Ranks are 1-based; a route a document is missing from adds nothing. Without ``weights`` every route
+    weighs 1 (Milvus's ``RRFRanker``); with them the formula is Milvus 3.0.1's weighted RRF.
 
     Attributes:
         k: Smoothing constant; larger values flatten the difference between top ranks.
+        weights: One weight in [0, 1] per route (dense, sparse), or ``None`` for 1 each.
     """
 
     k: int = 60
+    weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.k, bool) or not isinstance(self.k, int):
             raise InvalidTypeError(f"RRF k must be an int, got {type(self.k).__name__}")
         if self.k < 0:
             raise InvalidInputError(f"RRF k must be >= 0, got {self.k}")
+        if self.weights is None:
+            return
+        if isinstance(self.weights, str) or not isinstance(self.weights, Sequence):
+            raise InvalidTypeError(f"RRF weights must be a sequence of numbers, got {type(self.weights).__name__}")
+        for w in self.weights:
+            if isinstance(w, bool) or not isinstance(w, int | float) or not 0.0 <= w <= 1.0:
+                raise InvalidInputError(f"RRF weights must be numbers in [0, 1] (Milvus's rule), got {self.weights!r}")
+        if not any(self.weights):
+            raise InvalidInputError("at least one RRF weight must be > 0")
+        object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
 
     def fuse(
         self, routes: Mapping[str, Sequence[RouteHit]], *, kinds: Mapping[str, str] | None = None
     ) -> dict[str, float]:
-        """Fused score by document id (ranks only: ``kinds`` plays no part)."""
+        """Fused score by document id (ranks only: ``kinds`` plays no part).
+
+        Raises:
+            InvalidInputError: If the number of weights is not the number of routes.
+        """
+        weights = self.weights if self.weights is not None else (1.0,) * len(routes)
+        if len(weights) != len(routes):
+            raise InvalidInputError(f"{len(weights)} RRF weights given for {len(routes)} routes")
         fused: dict[str, float] = {}
-        for hits in routes.values():
+        for weight, hits in zip(weights, routes.values(), strict=True):
             for hit in hits:
-                fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (self.k + hit.rank)
+                fused[hit.id] = fused.get(hit.id, 0.0) + weight / (self.k + hit.rank)
         return fused
 
     def server_ranker(self) -> Any:
-        """Milvus's ``RRFRanker`` with the same ``k``."""
+        """Milvus's ``RRFRanker`` with the same ``k``.
+
+        Raises:
+            InvalidInputError: With weights: pymilvus's ``RRFRanker`` takes none, and Milvus Lite 3 ignores
+                them in a ranker function (measured), so no engine here fuses weighted RRF.
+        """
+        if self.weights is not None:
+            raise InvalidInputError(
+                "fusion='server' cannot weigh RRF here: pymilvus's RRFRanker takes no weights and Milvus Lite 3 "
+                "ignores them; use fusion='client' (the same formula as Milvus 3.0.1's weighted RRF)"
+            )
         from pymilvus import RRFRanker
 
         return RRFRanker(self.k)
 
     def best_score(self) -> float:
-        """``2 / (k + 1)``: first on both routes."""
-        return 2.0 / (self.k + 1)
+        """``sum(weights) / (k + 1)``: first on both routes (``2 / (k + 1)`` without weights)."""
+        return (sum(self.weights) if self.weights is not None else 2.0) / (self.k + 1)
+
+    def check(self, *, routes: int, fusion: str) -> None:
+        """One weight per route, and no weights with server fusion."""
+        if self.weights is not None and len(self.weights) != routes:
+            raise InvalidInputError(f"RRF takes {routes} weights (dense, sparse), got {len(self.weights)}")
+        if fusion == "server":
+            self.server_ranker()
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,11 @@ from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reran
 from milvus_model_adapters.store.engine import Engine
 from milvus_model_adapters.store.filters import Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
+from milvus_model_adapters.store.search.highlight import Highlight, as_highlight
 from milvus_model_adapters.store.search.knobs import Knobs
+from milvus_model_adapters.store.search.ranking import Boost, Decay, as_boosts, floor
 from milvus_model_adapters.store.tenants import check_tenant
-from milvus_model_adapters.store.types import MODES, SearchMode
+from milvus_model_adapters.store.types import SEARCH_MODES, SearchMode
 
 Fusion = Literal["client", "server"]
 FUSIONS: tuple[Fusion, ...] = ("client", "server")
@@ -73,6 +75,12 @@ class SearchOptions(TypedDict, total=False):
     range_filter: float | None
     drop_ratio_search: float | None
     consistency_level: str | None
+    min_dense_score: float | None
+    min_sparse_score: float | None
+    min_relevance: float | None
+    boost: Boost | Sequence[Boost] | None
+    decay: Decay | None
+    highlight: bool | Highlight | None
 
 
 KNOB_NAMES = ("ef", "nprobe", "radius", "range_filter", "drop_ratio_search", "consistency_level")
@@ -112,6 +120,18 @@ class SearchParams:
             found fewer.
         tenant: The tenant whose documents a store with tenants searches (see
             ``milvus_model_adapters.store.tenants``); a view of a tenant takes it from the view.
+        min_dense_score: The dense route's floor, in its own score (a cosine), before fusion.
+        min_sparse_score: The sparse route's floor, in its own score (BM25's), before fusion.
+        min_relevance: The floor on the relevance in [0, 1] of the fused (or single-route) score.
+        boost: ``Boost(filter, weight)`` or several: the score of a hit matching the filter is multiplied by
+            the weight.
+        decay: ``Decay(field, function, origin, scale, offset, decay)``: the score is multiplied by a factor
+            of a numeric metadata value's distance from ``origin``.
+        highlight: ``True`` or a ``Highlight``: each hit carries the query terms it matched
+            (``Hit.highlights``; ``milvus_model_adapters.store.search.highlight``).
+
+    The ranking controls (the floors, ``boost``, ``decay``) act in the order that
+    ``milvus_model_adapters.store.search.ranking`` documents.
     """
 
     k: int = 10
@@ -128,6 +148,12 @@ class SearchParams:
     group_size: int = 1
     tenant: str | None = None
     knobs: Knobs = Knobs()
+    min_dense_score: float | None = None
+    min_sparse_score: float | None = None
+    min_relevance: float | None = None
+    boost: tuple[Boost, ...] = ()
+    decay: Decay | None = None
+    highlight: Highlight | None = None
     _filter_node: Node | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -136,8 +162,8 @@ class SearchParams:
             raise InvalidInputError(f"offset must be a non-negative integer, got {self.offset!r}")
         if self.k + self.offset > MAX_TOP_K:
             raise InvalidInputError(f"k + offset must be at most {MAX_TOP_K} (Milvus's limit per query)")
-        if self.mode not in MODES:
-            raise InvalidInputError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)}")
+        if self.mode not in SEARCH_MODES:
+            raise InvalidInputError(f"unknown mode {self.mode!r}; use one of {', '.join(SEARCH_MODES)}")
         if self.fusion not in FUSIONS:
             raise InvalidInputError(f"unknown fusion {self.fusion!r}; use one of {', '.join(FUSIONS)}")
         for name in ("fetch_k", "rerank_k"):
@@ -167,6 +193,29 @@ class SearchParams:
             check_tenant(self.tenant)
         if not isinstance(self.knobs, Knobs):
             raise InvalidTypeError(f"knobs must be a Knobs, got {type(self.knobs).__name__}")
+        self._check_controls()
+
+    def _check_controls(self) -> None:
+        for name in ("min_dense_score", "min_sparse_score", "min_relevance"):
+            object.__setattr__(self, name, floor(getattr(self, name), name, unit=name == "min_relevance"))
+        object.__setattr__(self, "boost", as_boosts(self.boost))
+        object.__setattr__(self, "highlight", as_highlight(self.highlight))
+        if self.decay is not None and not isinstance(self.decay, Decay):
+            raise InvalidTypeError(f"decay must be a Decay, got {type(self.decay).__name__}")
+        for name, route in (("min_dense_score", "dense"), ("min_sparse_score", "sparse")):
+            if getattr(self, name) is None:
+                continue
+            if self.mode not in ("hybrid", route):
+                raise InvalidInputError(f"{name} is the {route} route's floor; this search is {self.mode}")
+            if self.mode == "hybrid" and self.fusion == "server":
+                raise InvalidInputError(
+                    f"{name} needs the routes' own scores, which fusion='server' does not return: use fusion='client'"
+                )
+
+    @property
+    def rescores(self) -> bool:
+        """Whether boosts or decay change the scores (they reorder the ``fetch`` best candidates)."""
+        return bool(self.boost) or self.decay is not None
 
     @classmethod
     def create(cls, base: SearchParams | None = None, /, **options: Unpack[SearchOptions]) -> SearchParams:

@@ -1,6 +1,6 @@
 """Route searches sent to Milvus and received complete: ties at the cut, and ranges the store keeps itself.
 
-Each route (dense, sparse) asks for the hits it keeps and one more, through pymilvus's futures, so that the
+Each route (dense, sparse) asks for the hits it keeps and one more, sent (``steps.Send``) so that the
 searches of both routes are in flight at once. A hit beyond the cut that ties with the last kept one means a
 deeper search (engines order equal scores differently); on Milvus Lite 3 a range search is a plain search
 that the store ranges (``store_range``).
@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pymilvus import MilvusClient
-
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.search.params import MAX_TOP_K
+from milvus_model_adapters.store.steps import Call, Receive, Send, Steps
 
 TIE_MARGIN = 1
 """Hits asked beyond those kept: one that ties with the last kept one means a deeper search."""
@@ -23,35 +22,37 @@ TIE_MARGIN = 1
 class RouteRequests:
     """The route searches of one collection."""
 
-    def __init__(self, client: MilvusClient, collection: str) -> None:
-        self.client = client
+    def __init__(self, collection: str) -> None:
         self.collection = collection
 
-    def send(self, data: list[Any], field: str, ask: Ask) -> Pending:
+    def send(self, data: list[Any], field: str, ask: Ask) -> Steps[Pending]:
         """One route's search, sent: ``ask.limit`` hits and a margin for ties at the cut."""
         limit = min(ask.limit + TIE_MARGIN, MAX_TOP_K)
-        return Pending(data, field, limit, self.ask(data, field, limit, ask, wait=False))
+        handle = yield Send(self._search(data, field, limit, ask))
+        return Pending(data, field, limit, handle)
 
-    def received(self, pending: Pending, ask: Ask) -> list[list[dict[str, Any]]]:
+    def received(self, pending: Pending, ask: Ask) -> Steps[list[list[dict[str, Any]]]]:
         """Milvus's hits for each query of a sent search, with every hit that ties with the last one kept.
 
         Engines order equal scores differently; with the whole group of ties at the cut,
         ``route_hits`` keeps the same hits everywhere.
         """
-        results = [list(r) for r in pending.future.result()]
+        results = [list(r) for r in (yield Receive(pending.handle))]
         if pending.field == schema.DENSE and ask.ranged is not None:
-            return self._in_range(pending, ask, results)
+            return (yield from self._in_range(pending, ask, results))
         limit, asked, data = ask.limit, pending.limit, pending.data
         cut = [i for i, r in enumerate(results) if tie_cut(r, limit, asked)]
         while cut and asked < MAX_TOP_K:
             asked = min(asked * 4, MAX_TOP_K)
-            again = self.ask([data[i] for i in cut], pending.field, asked, ask)
+            again = yield from self.ask([data[i] for i in cut], pending.field, asked, ask)
             for i, hits in zip(cut, again, strict=True):
                 results[i] = hits
             cut = [i for i in cut if tie_cut(results[i], limit, asked)]
         return results
 
-    def _in_range(self, pending: Pending, ask: Ask, results: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    def _in_range(
+        self, pending: Pending, ask: Ask, results: list[list[dict[str, Any]]]
+    ) -> Steps[list[list[dict[str, Any]]]]:
         """The dense hits of each query inside ``ask.ranged``, kept by the store from plain searches.
 
         A query's search goes four times deeper while its hits fill what was asked, still score above the
@@ -72,33 +73,37 @@ class RouteRequests:
             if not deeper:
                 return out
             pending_queries, asked = deeper, min(asked * 4, MAX_TOP_K)
-            results = self.ask([pending.data[i] for i in deeper], pending.field, asked, ask)
+            results = yield from self.ask([pending.data[i] for i in deeper], pending.field, asked, ask)
 
-    def ask(self, data: list[Any], field: str, limit: int, ask: Ask, *, wait: bool = True) -> Any:
-        """Milvus's hits for each query; with ``wait=False``, pymilvus's future of them."""
+    def ask(self, data: list[Any], field: str, limit: int, ask: Ask) -> Steps[list[list[dict[str, Any]]]]:
+        """Milvus's hits for each query."""
+        return [list(r) for r in (yield self._search(data, field, limit, ask))]
+
+    def _search(self, data: list[Any], field: str, limit: int, ask: Ask) -> Call:
         route = ask.params.dense if field == schema.DENSE else ask.params.sparse
-        res = self.client.search(
-            self.collection,
-            data=data,
-            anns_field=field,
-            limit=limit,
-            filter=ask.where,
-            output_fields=ask.outputs,
-            search_params=for_limit(route, limit),
-            _async=not wait,
-            **ask.params.call,
+        return Call(
+            "search",
+            (self.collection,),
+            dict(
+                data=data,
+                anns_field=field,
+                limit=limit,
+                filter=ask.where,
+                output_fields=ask.outputs,
+                search_params=for_limit(route, limit),
+                **ask.params.call,
+            ),
         )
-        return [list(r) for r in res] if wait else res
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A route search sent to Milvus: its queries, field and limit, and pymilvus's future of its hits."""
+    """A route search sent to Milvus: its queries, field and limit, and the handle to receive its hits by."""
 
     data: list[Any]
     field: str
     limit: int
-    future: Any
+    handle: Any
 
 
 @dataclass(frozen=True, slots=True)
