@@ -1,4 +1,4 @@
-"""The store's BM25 route: statistics as documents come and go (incremental, refreshed, reopened, recounted),
+"""The store's BM25 sparse sources: statistics as documents come and go (incremental, refreshed, reopened, recounted),
 words it has not seen, texts of stopwords only, Milvus's built-in BM25."""
 
 from __future__ import annotations
