@@ -218,3 +218,58 @@ def test_llama_index_passes_the_controls_on(ranked: HybridStore) -> None:
     vector_store = MilvusHybridVectorStore(store=ranked)
     query = VectorStoreQuery(query_str="vector database", similarity_top_k=4, mode="hybrid")
     assert vector_store.query(query, ranker="rrf", **options).ids == expected
+
+
+def test_controls_compose_with_grouping_pages_server_fusion_and_a_reranker(ranked: HybridStore) -> None:
+    from milvus_model_adapters.rerank import CosineReranker
+
+    decay = Decay("ts", "exp", origin=100, scale=40)
+    boost = Boost({"topic": "db"}, 1.5)
+    for q in QUERIES:
+        every = ranked.search(q, ALL, fetch_k=ALL, decay=decay, boost=boost)
+        page = ranked.search(q, 3, offset=2, fetch_k=ALL, decay=decay, boost=boost)
+        assert [h.id for h in page] == [h.id for h in every][2:5]
+        first_of_topic: dict[str, str] = {}
+        for h in every:
+            first_of_topic.setdefault(h.metadata["topic"], h.id)
+        grouped = ranked.search(q, 2, fetch_k=ALL, decay=decay, boost=boost, group_by="topic")
+        assert [h.id for h in grouped] == list(first_of_topic.values())[:2]
+        served = ranked.search(q, ALL, fetch_k=ALL, fusion="server", ranker="rrf")
+        factors = {h.id: decay.factor(h.metadata.get("ts")) for h in served}
+        expected = sorted(served, key=lambda h: (-h.score * factors[h.id], h.id))
+        got = ranked.search(q, 5, fetch_k=ALL, fusion="server", ranker="rrf", decay=decay)
+        assert [h.id for h in got] == [h.id for h in expected[:5]]
+        reranker = CosineReranker(ranked.dense)
+        reranked = ranked.search(q, 4, fetch_k=ALL, decay=decay, reranker=reranker, rerank_k=6)
+        pool = {h.id for h in every_with(ranked, q, decay)[:6]}
+        assert {h.id for h in reranked} <= pool  # the reranker reorders the candidates the controls chose
+
+
+def every_with(store: HybridStore, q: str, decay: Decay) -> list[Any]:
+    return store.search(q, ALL, fetch_k=ALL, decay=decay)
+
+
+def test_weights_of_the_wrong_length_are_refused(ranked: HybridStore) -> None:
+    with pytest.raises(InvalidInputError, match="takes 2 weights"):
+        ranked.search("vector database", 3, ranker=RRF(60, weights=(0.5,)))
+    with pytest.raises(InvalidInputError, match="0 < decay < 1"):
+        Decay("ts", decay=1.0)
+
+
+def test_the_llama_index_retriever_passes_the_controls_on(ranked: HybridStore) -> None:
+    pytest.importorskip("llama_index.core")
+    from llama_index.core import VectorStoreIndex
+
+    from milvus_model_adapters.llama_index import MilvusHybridVectorStore
+
+    options: dict[str, Any] = {"boost": Boost({"topic": "other"}, 3.0), "fetch_k": ALL, "ranker": "rrf"}
+    expected = [h.id for h in ranked.search("vector database", 3, **options)]
+    index = VectorStoreIndex.from_vector_store(MilvusHybridVectorStore(store=ranked), embed_model=_llama_embed(ranked))
+    retriever = index.as_retriever(similarity_top_k=3, vector_store_query_mode="hybrid", vector_store_kwargs=options)
+    assert [n.node.node_id for n in retriever.retrieve("vector database")] == expected
+
+
+def _llama_embed(store: HybridStore) -> Any:
+    from milvus_model_adapters.llama_index import MilvusModelEmbedding
+
+    return MilvusModelEmbedding(encoder=store.dense)
