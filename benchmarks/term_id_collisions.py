@@ -12,7 +12,7 @@ from __future__ import annotations
 from _common import shared_texts, table
 
 from milvus_model_adapters.bm25.encoder import BM25Encoder
-from milvus_model_adapters.store.routes.client_bm25 import TERM_IDS, term_id
+from milvus_model_adapters.store.sparse.client_bm25 import TERM_IDS, term_id
 
 
 def collisions(terms: list[str]) -> int:

@@ -95,7 +95,7 @@ def test_two_clients_that_write_in_turn_find_each_others_documents(server_uri: s
 
 
 def test_term_ids_are_stable_and_spread() -> None:
-    from milvus_model_adapters.store.routes.client_bm25 import TERM_IDS, term_id
+    from milvus_model_adapters.store.sparse.client_bm25 import TERM_IDS, term_id
 
     # Stored vectors hold these ids: they must never change between processes or versions.
     assert (term_id("wing"), term_id("Straße")) == (769447084, 2041362470)
@@ -106,7 +106,7 @@ def test_term_ids_are_stable_and_spread() -> None:
 
 
 def test_recount_repairs_a_write_cut_short_on_a_served_database(server_uri: str) -> None:
-    from milvus_model_adapters.store.routes.bm25_state import Delta
+    from milvus_model_adapters.store.sparse.bm25_state import Delta
 
     name = "mw_" + uuid.uuid4().hex[:8]
     with store_on(server_uri, name) as store:

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from milvus_model_adapters.store.routes.bm25_state import Delta
 
 from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.errors import SchemaMismatchError
 from milvus_model_adapters.store import HybridStore, content_id
+from milvus_model_adapters.store.sparse.bm25_state import Delta
 from tests.support.corpus import CORPUS
 
 
