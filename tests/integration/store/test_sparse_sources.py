@@ -28,10 +28,13 @@ def test_the_former_bm25_arguments_warn_and_mean_the_source(tmp_path: Path) -> N
         assert [h.id for h in old.search("Milvus Suche", 5)] == [h.id for h in new.search("Milvus Suche", 5)]
     with pytest.warns(DeprecationWarning, match="builtin_analyzer_params"):
         store = HybridStore(
-            str(tmp_path / "b.db"), dense=HashDense(), sparse="builtin", builtin_analyzer_params={"type": "english"}
+            str(tmp_path / "b.db"),
+            dense=HashDense(),
+            sparse="builtin",
+            builtin_analyzer_params={"tokenizer": "standard"},
         )
     with store:
-        assert isinstance(store.sparse, BuiltinBM25) and store.sparse.analyzer_params == {"type": "english"}
+        assert isinstance(store.sparse, BuiltinBM25) and store.sparse.analyzer_params == {"tokenizer": "standard"}
 
 
 def test_the_former_names_of_the_sparse_sources_still_import() -> None:
