@@ -1,5 +1,8 @@
 """Command line: index files, search them, evaluate, move collections, diagnose and serve a database, demo.
 
+The ``index`` command lives in :mod:`~milvus_model_adapters.tools.cli_index`, the options and the
+store opening that the commands share in :mod:`~milvus_model_adapters.tools.cli_common`.
+
 ``milvus-model-adapters`` (or ``mma``) works on a Milvus Lite file in the working directory with the
 bundled MiniLM model and the offline BM25 analyzer; nothing is downloaded.
 """
@@ -21,101 +24,21 @@ from typing import Any
 
 from milvus_model_adapters._version import __version__
 from milvus_model_adapters.errors import InvalidInputError, MilvusModelAdaptersError
+from milvus_model_adapters.tools.cli_common import (
+    DEFAULT_COLLECTION,
+    DEFAULT_DB,
+    add_backend_arguments,
+    add_store_arguments,
+    open_store,
+    shorten,
+)
+from milvus_model_adapters.tools.cli_index import add_index_parser
+from milvus_model_adapters.tools.documents import citation
 
-DEFAULT_DB = "milvus_model_adapters.db"
-DEFAULT_COLLECTION = "documents"
+__all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "build_parser", "main", "open_store"]
 
 
 # ---------------------------------------------------------------------- commands
-def open_store(args: argparse.Namespace, **kwargs: Any) -> Any:
-    """Open the store named by ``--db`` / ``--collection``, embedding with the ``--backend`` asked for.
-
-    Vectors are kept in the embedding cache unless ``--no-cache``. On the default backend the database
-    is opened before the model is loaded, so a locked or unreachable one fails at once.
-    """
-    from milvus_model_adapters.encoders.dense import default_cache
-    from milvus_model_adapters.store.hybrid import HybridStore
-
-    store = HybridStore(args.db, args.collection, dense=dense_encoder(args), **kwargs)
-    if args.cache:
-        store.dense.cache = default_cache(args.backend)
-    return store
-
-
-def dense_encoder(args: argparse.Namespace) -> Any:
-    """The bundled model on the ``--backend`` asked for (``None``: sentence-transformers on torch, the default)."""
-    from milvus_model_adapters.encoders.dense import Backend, DenseEncoder
-
-    backend: Backend = args.backend
-    return None if backend == "torch" else DenseEncoder.default(backend=backend)
-
-
-def cmd_index(args: argparse.Namespace) -> int:
-    """Index files: everything is read and checked first, then written in batches with one flush."""
-    from milvus_model_adapters.tools.indexing import plan_index, stored_versions
-    from milvus_model_adapters.tools.sources import read_sources
-
-    sources = list(read_sources(args.paths))
-    if not sources:
-        raise InvalidInputError("nothing to index: the inputs hold no documents")
-    # Chunks are checked before the database is opened, so bad input cannot touch it.
-    plan_index(sources, stored_versions([]), chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
-    analyzer = language_analyzer(args.language) if args.language else None
-    store = open_store(args, **({"sparse": _client_bm25(analyzer)} if analyzer is not None else {}))
-    try:
-        if analyzer is not None:
-            check_stored_analyzer(store, analyzer, args.language)
-        stored = stored_versions(d.metadata for d in store.documents())
-        plan = plan_index(sources, stored, chunk_words=args.chunk_words, chunk_overlap=args.chunk_overlap)
-        for start in range(0, len(plan.replaced_sources), _DELETE_BATCH):
-            # Older versions of the changed sources (and chunks of a run that stopped half-way).
-            store.delete(filter={"source": {"$in": plan.replaced_sources[start : start + _DELETE_BATCH]}})
-        if plan.texts:
-            store.add(plan.texts, metadatas=plan.metadatas, ids=plan.ids, show_progress=args.progress)
-        total = store.count()
-    finally:
-        store.close()
-    print(
-        f"indexed {plan.written_sources} document(s) as {len(plan.texts)} chunk(s); "
-        f"{plan.unchanged + plan.empty} unchanged or empty; {total} chunk(s) in {args.db}"
-    )
-    return 0
-
-
-_DELETE_BATCH = 1000
-
-
-def _client_bm25(analyzer: Any) -> Any:
-    from milvus_model_adapters.store.sparse.client_bm25 import ClientBM25
-
-    return ClientBM25(analyzer)
-
-
-def language_analyzer(spec: str) -> Any:
-    """The analyzer ``--language`` names: one language, or several (comma-separated) over one vocabulary.
-
-    Several languages take each document's from its ``language`` metadata, else identify it.
-    """
-    from milvus_model_adapters.text.analyzer import Analyzer
-    from milvus_model_adapters.text.multilingual import AUTO, MultilingualAnalyzer
-
-    names = [name.strip() for name in spec.split(",") if name.strip()]
-    if len(names) == 1:
-        return Analyzer(names[0])
-    return MultilingualAnalyzer(names, default=AUTO)
-
-
-def check_stored_analyzer(store: Any, analyzer: Any, spec: str) -> None:
-    """Refuse ``--language`` when the collection was created with another analysis (nothing written yet)."""
-    stored = getattr(getattr(store.sparse, "encoder", None), "analyzer", None)
-    config = getattr(stored, "config", None)
-    if config is not None and config() != analyzer.config():
-        raise InvalidInputError(
-            f"--language {spec}: the collection already analyses its text as {stored!r}; "
-            "index into a new collection (--collection) to change it"
-        )
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     """Search and print the hits; several queries go to Milvus together (one call per route)."""
     from milvus_model_adapters.rerank.local import CosineReranker
@@ -147,8 +70,9 @@ def cmd_search(args: argparse.Namespace) -> int:
             print("no results")
         for i, h in enumerate(hits, start=1):
             extra = "  ".join(f"{k}={v:.4g}" for k, v in h.scores().items() if k != "score")
-            print(f"{i:>2}. [{h.score:.4f}] {h.metadata.get('source', h.id)}  {extra}")
-            print(f"    {_shorten(h.text, 200)}")
+            where = citation(h.metadata) if "source" in h.metadata else h.id  # file, pages, title
+            print(f"{i:>2}. [{h.score:.4f}] {where}  {extra}")
+            print(f"    {shorten(h.text, 200)}")
     return 0
 
 
@@ -248,7 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                         cells.append(f"{hits[rank].id} ({hits[rank].score:.3f})" if rank < len(hits) else "-")
                     print(f"{rank + 1}. " + "".join(f"{c:<{width}}" for c in cells))
                 best = routes["hybrid"][0]
-                print(f"   -> {_shorten(best.text, 110)}\n")
+                print(f"   -> {shorten(best.text, 110)}\n")
         finally:
             store.close()
     return 0
@@ -257,11 +181,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _tool(name: str) -> Any:
     """A module of ``tools``, imported when its command runs."""
     return import_module(f"milvus_model_adapters.tools.{name}")
-
-
-def _shorten(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # ---------------------------------------------------------------------- entry point
@@ -274,42 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", default=os.environ.get("MMA_DB", DEFAULT_DB), help="Milvus Lite file or server URI")
-        p.add_argument("--collection", default=DEFAULT_COLLECTION)
-        backend(p)
-
-    def backend(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--backend",
-            choices=("torch", "onnx", "onnx-int8"),
-            default="torch",
-            help="how the bundled model runs: sentence-transformers on torch (default), ONNX Runtime fp32, or "
-            "int8 (extra 'onnx'; exported once into the user's cache); search with the backend you indexed with",
-        )
-        p.add_argument(
-            "--no-cache",
-            dest="cache",
-            action="store_false",
-            help="encode every text again instead of reading the vectors kept in the user's cache "
-            "($MMA_CACHE_DIR) by earlier runs of the same model",
-        )
-
-    p = sub.add_parser("index", help="index .txt/.md files, folders, JSONL files or a BEIR folder")
-    common(p)
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--chunk-words", type=int, default=180)
-    p.add_argument("--chunk-overlap", type=int, default=30)
-    p.add_argument(
-        "--language",
-        help="BM25 language of a new collection: an ISO code or name (de, german, zh), or several "
-        "comma-separated (de,en,zh: each document's from its 'language' metadata, else identified)",
-    )
-    p.add_argument("--no-progress", dest="progress", action="store_false")
-    p.set_defaults(func=cmd_index)
+    add_index_parser(sub)
 
     p = sub.add_parser("search", help="search the index (several queries: one Milvus call per route for all)")
-    common(p)
+    add_store_arguments(p)
     p.add_argument("query", nargs="+")
     p.add_argument("--mode", choices=("dense", "sparse", "hybrid"), default="hybrid")
     p.add_argument("--ranker", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: weighted)")
@@ -339,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--rerank", action="store_true", help="add hybrid + the offline cosine reranker")
     p.add_argument("--rerank-k", type=int, default=30)
-    backend(p)
+    add_backend_arguments(p)
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(func=cmd_eval)
 

@@ -14,8 +14,41 @@ from typing import Any
 
 from milvus_model_adapters.errors import MilvusModelAdaptersError
 from milvus_model_adapters.store.documents import content_id, prepare
-from milvus_model_adapters.tools.chunking import chunk_text
+from milvus_model_adapters.tools.chunking import chunk_spans
 from milvus_model_adapters.tools.sources import SourceDocument
+
+
+@dataclass
+class Chunk:
+    """One chunk as ``mma index`` writes it: its id, its text and its metadata.
+
+    The metadata holds the document's (``source``, ``title`` where the file has one, a JSONL
+    record's fields), the ``fingerprint`` of its content, the chunk's number ``chunk`` from 0, and
+    for a PDF the pages it comes from, ``page_start`` and ``page_end`` (from 1, both included).
+    """
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def chunk_document(doc: SourceDocument, *, chunk_words: int, chunk_overlap: int) -> list[Chunk]:
+    """The chunks of one document, with the ids and metadata ``mma index`` gives them.
+
+    Raises:
+        InvalidInputError: If ``chunk_overlap`` is not smaller than ``chunk_words``.
+    """
+    spans = chunk_spans(
+        doc.pages if doc.pages is not None else [doc.text], max_words=chunk_words, overlap=chunk_overlap
+    )
+    prefix = f"{content_id(doc.source)[:12]}-{doc.fingerprint}"
+    chunks = []
+    for i, span in enumerate(spans):
+        metadata = {**doc.metadata, "fingerprint": doc.fingerprint, "chunk": i}
+        if doc.pages is not None:
+            metadata.update(page_start=span.first + 1, page_end=span.last + 1)
+        chunks.append(Chunk(f"{prefix}-{i}", span.text, metadata))
+    return chunks
 
 
 @dataclass
@@ -54,18 +87,16 @@ def plan_index(
         if not doc.text.strip():
             plan.empty += 1
             continue
-        chunks = chunk_text(doc.text, max_words=chunk_words, overlap=chunk_overlap)
+        chunks = chunk_document(doc, chunk_words=chunk_words, chunk_overlap=chunk_overlap)
         if stored.get((doc.source, doc.fingerprint)) == len(chunks):
             plan.unchanged += 1
             continue
-        prefix = f"{content_id(doc.source)[:12]}-{doc.fingerprint}"
-        ids = [f"{prefix}-{i}" for i in range(len(chunks))]
-        metadatas = [{**doc.metadata, "fingerprint": doc.fingerprint, "chunk": i} for i in range(len(chunks))]
+        texts, metadatas, ids = [c.text for c in chunks], [c.metadata for c in chunks], [c.id for c in chunks]
         try:
-            prepare(chunks, metadatas, ids)  # every check of HybridStore.add, nothing written
+            prepare(texts, metadatas, ids)  # every check of HybridStore.add, nothing written
         except MilvusModelAdaptersError as exc:
             raise type(exc)(f"{doc.source}: {exc}") from None
-        plan.texts.extend(chunks)
+        plan.texts.extend(texts)
         plan.ids.extend(ids)
         plan.metadatas.extend(metadatas)
         plan.replaced_sources.append(doc.source)

@@ -90,12 +90,13 @@ def test_eval_prints_table_and_writes_plot(tmp_path: Path, capsys: pytest.Captur
     ("setup", "argv", "message"),
     [
         (None, ["index", "{tmp}/missing"], "no such file or folder"),
-        ("empty_dir", ["index", "{tmp}/empty"], "no .txt, .md or .jsonl files"),
+        ("empty_dir", ["index", "{tmp}/empty"], "no files to index in folder"),
         ("latin1", ["index", "{tmp}/latin1.txt"], "not UTF-8"),
         ("bad_jsonl", ["index", "{tmp}/bad.jsonl"], "not JSON"),
         ("no_text_jsonl", ["index", "{tmp}/notext.jsonl"], 'needs a "text" string'),
         (None, ["index", "{tmp}/x.pdf"], "no such file"),
-        ("pdf", ["index", "{tmp}/x.pdf"], "unsupported file type"),
+        ("pdf", ["index", "{tmp}/x.pdf"], "cannot read PDF"),
+        ("png", ["index", "{tmp}/x.png"], "unsupported file type '.png'"),
         (None, ["search", "q", "--db", "{tmp}/none.db"], "run 'milvus-model-adapters index PATH' first"),
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", "{bad"], "--filter must be JSON"),
         ("db", ["search", "q", "--db", "{tmp}/cli.db", "--filter", '{"$bad": 1}'], "unknown filter operator"),
@@ -125,6 +126,8 @@ def test_errors_are_one_line_and_exit_2(
         (tmp_path / "notext.jsonl").write_text('{"title": "x"}\n')
     elif setup == "pdf":
         (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    elif setup == "png":
+        (tmp_path / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     elif setup == "damaged":
         (tmp_path / "damaged.db").write_bytes(bytes(range(256)) * 40)
     elif setup == "a.txt":
