@@ -33,7 +33,6 @@ from milvus_model_adapters.tools.cli_common import (
     shorten,
 )
 from milvus_model_adapters.tools.cli_index import add_index_parser
-from milvus_model_adapters.tools.documents import citation
 
 __all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "build_parser", "main", "open_store"]
 
@@ -41,6 +40,7 @@ __all__ = ["DEFAULT_COLLECTION", "DEFAULT_DB", "build_parser", "main", "open_sto
 # ---------------------------------------------------------------------- commands
 def cmd_search(args: argparse.Namespace) -> int:
     """Search and print the hits; several queries go to Milvus together (one call per route)."""
+    from milvus_model_adapters.files.readers import citation
     from milvus_model_adapters.rerank.local import CosineReranker
 
     if not Path(args.db).exists() and "://" not in args.db:

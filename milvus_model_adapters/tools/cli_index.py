@@ -16,8 +16,8 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.tools.cli_common import add_store_arguments, open_store
 
 if TYPE_CHECKING:
+    from milvus_model_adapters.files.sources import Sources
     from milvus_model_adapters.tools.indexing import IndexPlan
-    from milvus_model_adapters.tools.sources import Sources
 
 _DELETE_BATCH = 1000
 
@@ -57,8 +57,8 @@ def add_index_parser(sub: Any) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     """Index files: everything is read and checked first, then written in batches with one flush."""
     # Imported here: ``mma --help`` and the other commands do not load the store.
+    from milvus_model_adapters.files.sources import collect_sources
     from milvus_model_adapters.tools.indexing import plan_index, stored_versions
-    from milvus_model_adapters.tools.sources import collect_sources
 
     found = collect_sources(args.paths, include=args.include, exclude=args.exclude)
     if not found.documents:

@@ -20,6 +20,7 @@ from typing import Any
 from milvus_model_adapters._progress import progress
 from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource
 from milvus_model_adapters.errors import InvalidInputError
+from milvus_model_adapters.files.sources import document_text
 
 _QUERY_BATCH = 16
 Qrels = dict[str, dict[str, int]]
@@ -54,18 +55,6 @@ class BeirDataset:
     def judged_queries(self) -> dict[str, str]:
         """Queries that have at least one relevant document."""
         return {q: t for q, t in self.queries.items() if any(g > 0 for g in self.qrels.get(q, {}).values())}
-
-
-def document_text(title: str | None, body: str | None) -> str:
-    """The text indexed for a titled document: the title, then the body, unless the body starts with it.
-
-    Used wherever a BEIR or JSONL record becomes a document (``mma index``, ``mma eval``, the
-    benchmarks), so every path indexes the same text.
-    """
-    title, body = (title or "").strip(), (body or "").strip()
-    if not title or body.lower().startswith(title.lower()):
-        return body
-    return f"{title}. {body}" if body else title
 
 
 def load_beir(path: str | os.PathLike[str], split: str = "test") -> BeirDataset:

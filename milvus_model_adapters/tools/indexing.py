@@ -13,42 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from milvus_model_adapters.errors import MilvusModelAdaptersError
-from milvus_model_adapters.store.documents import content_id, prepare
-from milvus_model_adapters.tools.chunking import chunk_spans
-from milvus_model_adapters.tools.sources import SourceDocument
-
-
-@dataclass
-class Chunk:
-    """One chunk as ``mma index`` writes it: its id, its text and its metadata.
-
-    The metadata holds the document's (``source``, ``title`` where the file has one, a JSONL
-    record's fields), the ``fingerprint`` of its content, the chunk's number ``chunk`` from 0, and
-    for a PDF the pages it comes from, ``page_start`` and ``page_end`` (from 1, both included).
-    """
-
-    id: str
-    text: str
-    metadata: dict[str, Any]
-
-
-def chunk_document(doc: SourceDocument, *, chunk_words: int, chunk_overlap: int) -> list[Chunk]:
-    """The chunks of one document, with the ids and metadata ``mma index`` gives them.
-
-    Raises:
-        InvalidInputError: If ``chunk_overlap`` is not smaller than ``chunk_words``.
-    """
-    spans = chunk_spans(
-        doc.pages if doc.pages is not None else [doc.text], max_words=chunk_words, overlap=chunk_overlap
-    )
-    prefix = f"{content_id(doc.source)[:12]}-{doc.fingerprint}"
-    chunks = []
-    for i, span in enumerate(spans):
-        metadata = {**doc.metadata, "fingerprint": doc.fingerprint, "chunk": i}
-        if doc.pages is not None:
-            metadata.update(page_start=span.first + 1, page_end=span.last + 1)
-        chunks.append(Chunk(f"{prefix}-{i}", span.text, metadata))
-    return chunks
+from milvus_model_adapters.files.chunks import chunk_document
+from milvus_model_adapters.files.sources import SourceDocument
+from milvus_model_adapters.store.documents import prepare
 
 
 @dataclass

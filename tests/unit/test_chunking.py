@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.tools.chunking import chunk_text
+from milvus_model_adapters.files.chunking import chunk_text
 
 
 def test_short_text_is_one_chunk() -> None:

@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("writes and opening", ("store.writes", "store.opening")),
     ("search", ("store.search",)),
     ("the store", ("store.collection", "store.hybrid", "store")),
+    ("files to chunks", ("files",)),
     ("tools", ("tools",)),
     ("framework adapters", ("_fields", "langchain", "llama_index")),
     ("the package", ("",)),

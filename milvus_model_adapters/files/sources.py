@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.tools.documents import FORMATS, NoTextLayerError, UnreadableError, read_document
-from milvus_model_adapters.tools.evaluation import document_text
+from milvus_model_adapters.files.readers import FORMATS, NoTextLayerError, UnreadableError, read_document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")
 SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, ".jsonl", *FORMATS)
@@ -233,6 +232,18 @@ def _read_jsonl(path: Path, skipped: list[Skipped]) -> Iterator[SourceDocument]:
         meta["source"] = f"{path}#{doc_id}"
         fp = hashlib.sha256(line.encode("utf-8")).hexdigest()[:16]
         yield SourceDocument(f"{path}#{doc_id}", text, fp, meta, doc_id)
+
+
+def document_text(title: str | None, body: str | None) -> str:
+    """The text indexed for a titled document: the title, then the body, unless the body starts with it.
+
+    Used wherever a BEIR or JSONL record becomes a document (``mma index``, ``mma eval``, the
+    benchmarks), so every path indexes the same text.
+    """
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or body.lower().startswith(title.lower()):
+        return body
+    return f"{title}. {body}" if body else title
 
 
 def _json_scalar(value: Any) -> bool:
