@@ -123,6 +123,8 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", r
 def _read_html(path: Path, data: bytes) -> Extracted:
     from lxml import etree, html
 
+    if not data.strip():
+        return Extracted("")  # an empty page: reported as empty, not as unreadable
     if b"\x00" in data[:4096]:
         raise UnreadableError(f"cannot read HTML {path}: binary data, not HTML", "binary data, not HTML")
     try:

@@ -105,6 +105,11 @@ def test_html_encodings_and_a_page_without_main(tmp_path: Path) -> None:
     assert found.text == "Über uns" and found.title is None
     found = read_document(tmp_path / "c.htm", b"<h1>Heading only</h1>")
     assert found.title == "Heading only" and found.text == "Heading only"
+    for empty in (b"", b"  \n", b"<html><body><nav>Menu</nav></body></html>"):
+        found = read_document(tmp_path / "d.html", empty)
+        assert found.text == "" and found.title is None
+    found = read_document(tmp_path / "e.html", "<p>na\xefve caf\xe9</p>".encode("cp1252"))  # no charset, not UTF-8
+    assert found.text == "naïve café"
 
 
 def test_docx_paragraphs_tables_and_title(tmp_path: Path) -> None:
@@ -327,3 +332,18 @@ def test_the_missing_extra_is_one_line_naming_it(
     assert code == 2 and out == "" and err.count("\n") == 1
     assert 'install it with: pip install "milvus-model-adapters[documents]"' in err
     assert not (tmp_path / "new.db").exists()
+
+
+def test_in_a_folder_a_non_utf8_text_file_is_unreadable_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    (tmp_path / "ok.md").write_text("Fine text.")
+    (tmp_path / "blank.html").write_text("<html><body><nav>Menu</nav></body></html>")
+    found = collect_sources([str(tmp_path)])
+    assert [Path(d.source).name for d in found.documents] == ["ok.md"]
+    assert [(Path(s.source).name, s.reason) for s in found.skipped] == [
+        ("blank.html", "empty"),
+        ("latin1.txt", "unreadable"),
+    ]
+    assert "not UTF-8" in found.skipped[1].detail
+    with pytest.raises(UnreadableError, match="latin1.txt is not UTF-8"):
+        collect_sources([str(tmp_path / "latin1.txt")])
