@@ -54,7 +54,7 @@ class FileChunkLoader(BaseLoader):
 
         Args:
             paths: A file or folder, or several.
-            include: Glob patterns of the files to read in folders (``*.pdf``); all when empty.
+            include: Glob patterns of the files to read (``*.pdf``, ``manuals/*``); all when empty.
             exclude: Glob patterns of the files not to read.
             chunk_words: Most words in a chunk (the default fits the bundled model's window).
             chunk_overlap: Words shared by neighbouring chunks.

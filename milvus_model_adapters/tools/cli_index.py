@@ -34,7 +34,7 @@ def add_index_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="PATTERN",
-        help="glob pattern of the files to read in folders, e.g. '*.pdf' (repeatable; matched on the path "
+        help="glob pattern of the files to read, e.g. '*.pdf' (repeatable; matched on the path "
         "relative to the folder, or on the file's name)",
     )
     p.add_argument(
@@ -60,6 +60,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     from milvus_model_adapters.files.sources import collect_sources
     from milvus_model_adapters.tools.indexing import plan_index, stored_versions
 
+    if not 0 <= args.chunk_overlap < args.chunk_words:
+        raise InvalidInputError(
+            f"--chunk-overlap ({args.chunk_overlap}) must be at least 0 and below --chunk-words ({args.chunk_words})"
+        )
     found = collect_sources(args.paths, include=args.include, exclude=args.exclude)
     if not found.documents:
         raise InvalidInputError(f"nothing to index: {_nothing(found)}")

@@ -269,6 +269,8 @@ def test_mma_index_and_search_a_mixed_folder(tmp_path: Path, capsys: pytest.Capt
 def test_mma_index_include_exclude(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_mixed_folder(tmp_path / "notes")
     db = str(tmp_path / "docs.db")
+    code, out, err = run(capsys, "index", str(root), "--db", db, "--chunk-words", "30")
+    assert code == 2 and err == "error: --chunk-overlap (30) must be at least 0 and below --chunk-words (30)\n"
     code, out, _ = run(
         capsys,
         "index",
