@@ -3,8 +3,9 @@
 Construction takes its ``embedding_function``, ``collection_name``, ``connection_args`` and
 ``drop_old``; ``MilvusCompatMethods`` adds ``add_embeddings``, ``get_pks``, ``upsert``,
 ``search_by_metadata`` (and their async forms), ``.client`` and ``.collection_name``. A raw ``expr``
-may name metadata keys bare, as there (``"SingerName == 'IU'"``, see
-``raw``). Its options this store does not have are each one
+may name metadata keys bare, as there (``"SingerName == 'IU'"``), and is read in its names: ``pk`` is the
+document id, and a bare ``id`` the metadata key ``id`` (``from_langchain_milvus`` in
+``milvus_model_adapters.store.filters.raw``). Its options this store does not have are each one
 ``InvalidInputError`` naming this store's way to the same result.
 """
 
@@ -19,14 +20,11 @@ from langchain_core.documents import Document
 from pymilvus import MilvusClient
 
 from milvus_model_adapters.errors import InvalidInputError
-from milvus_model_adapters.store import HybridStore
+from milvus_model_adapters.store import HybridStore, from_langchain_milvus, infer_fields, langchain_milvus_fields
 
 NOT_OFFERED: dict[str, str] = {
-    "partition_key_field": "tenant_field='<field>' and tenant='<tenant>': a partition key that every call needs",
     "partition_names": "tenant_field='<field>' and tenant='<tenant>', or a metadata key and filter={...}",
     "num_partitions": "tenant_field='<field>' (Milvus's 16 partitions)",
-    "metadata_schema": "metadata is one JSON field: store any keys and filter on them with filter={...} or expr",
-    "enable_dynamic_field": "metadata is one JSON field: store any keys and filter on them with filter={...} or expr",
     "metadata_field": "metadata is one JSON field named 'metadata'",
     "vector_schema": "one dense field: dense_index={...} sets its index",
     "vector_field": "one dense field ('dense') and one sparse field ('sparse'): pass sparse=... for the second",
@@ -51,12 +49,27 @@ def store_arguments(embedding: Any, options: dict[str, Any]) -> tuple[Any, dict[
 
     ``embedding_function`` is the embedding, ``collection_name`` the collection, ``drop_old`` is
     ``drop_existing`` and ``connection_args`` gives ``uri``, ``token`` (or ``user`` and
-    ``password``) and ``db_name``.
+    ``password``) and ``db_name``. ``metadata_schema`` and ``partition_key_field`` are typed metadata columns
+    (``fields=``; ``milvus_model_adapters.store.framework_fields``), and ``enable_dynamic_field=False`` asks for
+    a column per key of the first batch written (``infer_fields``): the options then hold
+    ``infer_fields=True``, which the vector store acts on at its first write.
 
     Raises:
         InvalidInputError: On an option this store does not take, or one given twice under two names.
     """
     out = dict(options)
+    typed = {name: out.pop(name) for name in ("metadata_schema", "partition_key_field") if name in out}
+    dynamic = out.pop("enable_dynamic_field", True)
+    if not isinstance(dynamic, bool):
+        raise InvalidInputError(f"enable_dynamic_field must be true or false, got {dynamic!r}")
+    if typed:
+        if "fields" in out:
+            raise InvalidInputError(
+                "give fields= or langchain_milvus's metadata_schema / partition_key_field, not both"
+            )
+        out["fields"] = langchain_milvus_fields(typed.get("metadata_schema"), typed.get("partition_key_field"))
+    if not dynamic:
+        out["infer_fields"] = True
     for old, new in (("collection_name", "collection"), ("drop_old", "drop_existing")):
         if old in out:
             if new in out:
@@ -70,7 +83,7 @@ def store_arguments(embedding: Any, options: dict[str, Any]) -> tuple[Any, dict[
     refused = sorted(set(out) & NOT_OFFERED.keys())
     if refused:
         raise InvalidInputError(f"MilvusHybridVectorStore has no option {refused[0]!r}: {NOT_OFFERED[refused[0]]}")
-    known = set(inspect.signature(HybridStore.__init__).parameters) - {"self"}
+    known = set(inspect.signature(HybridStore.__init__).parameters) - {"self"} | {"infer_fields"}
     unknown = sorted(set(out) - known)
     if unknown:
         raise InvalidInputError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -99,10 +112,51 @@ def _connection(args: Mapping[str, Any] | None, given: Mapping[str, Any]) -> dic
     return out
 
 
+class StoreOpening:
+    """The store of a vector store: opened at once, or at the first write when its columns come from that batch.
+
+    ``langchain_milvus.Milvus`` creates its collection at the first write, with a typed column per metadata key
+    of that batch (its ``enable_dynamic_field=False``, the default there). Given ``enable_dynamic_field=False``,
+    this store does the same (``infer_fields``; an existing collection keeps its columns, and keys without one
+    stay in the JSON field); otherwise it opens the store at once.
+    """
+
+    def __init__(self, options: dict[str, Any], tenant: str | None) -> None:
+        """Open a store with ``HybridStore`` ``options`` (``infer_fields=True``: at the first write) for ``tenant``."""
+        self._options = dict(options)
+        self._infer = bool(self._options.pop("infer_fields", False))
+        self._tenant = tenant
+        self._store: HybridStore | None = None
+        if not self._infer:
+            self.store()
+
+    @classmethod
+    def of(cls, store: HybridStore) -> StoreOpening:
+        """An opening of a store already open."""
+        opening = cls.__new__(cls)
+        opening._options, opening._infer, opening._tenant, opening._store = {}, False, None, store
+        return opening
+
+    def store(self, metadatas: Sequence[Mapping[str, Any] | None] | None = None) -> HybridStore:
+        """The store, opened now if it is not yet (with columns for ``metadatas``' keys, if they are inferred)."""
+        if self._store is None:
+            options = dict(self._options)
+            if self._infer and metadatas:
+                options["fields"] = infer_fields(metadatas)
+            store = HybridStore(**options)
+            self._store = store if self._tenant is None else store.for_tenant(self._tenant)
+        return self._store
+
+
 class MilvusCompatMethods:
     """The methods of ``langchain_milvus.Milvus`` that LangChain's ``VectorStore`` does not have."""
 
-    store: HybridStore
+    _opening: StoreOpening
+
+    @property
+    def store(self) -> HybridStore:
+        """The core store (with ``enable_dynamic_field=False``, opened at the first write: ``StoreOpening``)."""
+        return self._opening.store()
 
     @property
     def client(self) -> MilvusClient:
@@ -145,7 +199,7 @@ class MilvusCompatMethods:
     def get_pks(self, expr: str, **kwargs: Any) -> list[str]:
         """The ids of the documents ``expr`` selects (bare names in it are metadata keys)."""
         _no_options("get_pks", kwargs)
-        return self.store.ids(expr=expr)
+        return self.store.ids(expr=from_langchain_milvus(expr))
 
     async def aget_pks(self, expr: str, **kwargs: Any) -> list[str]:
         """``get_pks`` in a worker thread."""
@@ -188,7 +242,7 @@ class MilvusCompatMethods:
             limit: Most documents returned.
         """
         found = []
-        for doc in self.store.documents(expr=expr, limit=limit):
+        for doc in self.store.documents(expr=from_langchain_milvus(expr), limit=limit):
             metadata = doc.metadata if fields is None else {k: v for k, v in doc.metadata.items() if k in fields}
             found.append(Document(page_content=doc.text, metadata=metadata, id=doc.id))
         return found
@@ -196,6 +250,14 @@ class MilvusCompatMethods:
     async def asearch_by_metadata(self, expr: str, fields: list[str] | None = None, limit: int = 10) -> list[Document]:
         """``search_by_metadata`` in a worker thread."""
         return await asyncio.to_thread(self.search_by_metadata, expr, fields, limit)
+
+
+def langchain_expressions(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Search options with their ``expr``, if any, read in ``langchain_milvus.Milvus``'s names."""
+    out = dict(options)
+    if isinstance(out.get("expr"), str):
+        out["expr"] = from_langchain_milvus(out["expr"])
+    return out
 
 
 def _no_timeout(timeout: float | None) -> None:

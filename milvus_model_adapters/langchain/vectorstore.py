@@ -14,7 +14,12 @@ from langchain_core.vectorstores import VectorStore
 from milvus_model_adapters.encoders import DenseSource
 from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.langchain.embeddings import as_dense_encoder
-from milvus_model_adapters.langchain.milvus_compat import MilvusCompatMethods, store_arguments
+from milvus_model_adapters.langchain.milvus_compat import (
+    MilvusCompatMethods,
+    StoreOpening,
+    langchain_expressions,
+    store_arguments,
+)
 from milvus_model_adapters.langchain.retriever import LANGCHAIN_DEFAULTS, MilvusHybridRetriever
 from milvus_model_adapters.langchain.self_query import self_query_retriever
 from milvus_model_adapters.store import (
@@ -24,6 +29,7 @@ from milvus_model_adapters.store import (
     HybridStore,
     SearchMode,
     SearchParams,
+    from_langchain_milvus,
     relevance_function,
 )
 
@@ -155,11 +161,12 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         if store is None:
             options.setdefault("uri", uri)
             options.setdefault("collection", collection)
-            store = HybridStore(dense=as_dense_encoder(embedding), **options)
+            self._opening = StoreOpening({"dense": as_dense_encoder(embedding), **options}, tenant)
         elif options:
             raise InvalidInputError(f"store= is an open store: {', '.join(sorted(options))} cannot apply to it")
+        else:
+            self._opening = StoreOpening.of(store if tenant is None else store.for_tenant(tenant))
         self._embedding = embedding if isinstance(embedding, Embeddings) else None
-        self.store = store if tenant is None else store.for_tenant(tenant)
         self.search_params: SearchParams = LANGCHAIN_DEFAULTS.replace(mode=search_mode)
         """Defaults of every search (``k`` and ``mode`` included); calls override them."""
 
@@ -185,14 +192,17 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         items = list(texts)
         if not items:
             return []
-        return self.store.add(items, metadatas=metadatas, ids=ids, **kwargs)
+        return self._opening.store(metadatas).add(items, metadatas=metadatas, ids=ids, **kwargs)
 
     async def aadd_texts(
         self, texts: Iterable[str], metadatas: list[dict[Any, Any]] | None = None, **kwargs: Any
     ) -> list[str]:
         """``add_texts`` without blocking the event loop (``HybridStore.aadd``: the async client on a served engine)."""
         items = list(texts)
-        return await self.store.aadd(items, metadatas=metadatas, **kwargs) if items else []
+        if not items:
+            return []
+        store = await asyncio.to_thread(self._opening.store, metadatas)
+        return await store.aadd(items, metadatas=metadatas, **kwargs)
 
     def delete(
         self, ids: list[str] | None = None, *, filter: Filter | None = None, expr: str | None = None, **kwargs: Any
@@ -203,7 +213,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
             InvalidInputError: On an unknown option.
         """
         if _deletes_something(ids, filter, expr, kwargs):
-            self.store.delete(ids, filter=filter, expr=expr)
+            self.store.delete(ids, filter=filter, expr=expr and from_langchain_milvus(expr))
         return True
 
     async def adelete(
@@ -211,7 +221,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
     ) -> bool | None:
         """``delete`` without blocking the event loop (``HybridStore.adelete``)."""
         if _deletes_something(ids, filter, expr, kwargs):
-            await self.store.adelete(ids, filter=filter, expr=expr)
+            await self.store.adelete(ids, filter=filter, expr=expr and from_langchain_milvus(expr))
         return True
 
     @property
@@ -228,6 +238,10 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         """
         return self_query_retriever(self, llm, document_contents, metadata_field_info, **kwargs)
 
+    def _params(self, k: int, options: dict[str, Any]) -> SearchParams:
+        """One search's settings: the defaults, ``k`` and the call's options (``expr`` in langchain_milvus's names)."""
+        return self.search_params.replace(k=k, **langchain_expressions(options))
+
     def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
         """Documents by id; unknown ids are skipped."""
         return [Document(page_content=d.text, metadata=d.metadata, id=d.id) for d in self.store.get(list(ids))]
@@ -242,7 +256,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
 
     def similarity_search_with_score(self, query: str, k: int = 4, **kwargs: Any) -> list[tuple[Document, float]]:
         """The ``k`` best documents with the score they are ranked by."""
-        hits = self.store.search(query, params=self.search_params.replace(k=k, **kwargs))
+        hits = self.store.search(query, params=self._params(k, kwargs))
         return [(_document(h), h.score) for h in hits]
 
     def _similarity_search_with_relevance_scores(
@@ -252,7 +266,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
 
         See ``milvus_model_adapters.store.search.relevance`` for how each kind of score maps to it.
         """
-        params = self.search_params.replace(k=k, **kwargs)
+        params = self._params(k, kwargs)
         relevance = relevance_function(params)
         return [(_document(h), relevance(h.score)) for h in self.store.search(query, params=params)]
 
@@ -264,14 +278,14 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """``similarity_search_with_score`` through the store's ``asearch``."""
-        hits = await self.store.asearch(query, params=self.search_params.replace(k=k, **kwargs))
+        hits = await self.store.asearch(query, params=self._params(k, kwargs))
         return [(_document(h), h.score) for h in hits]
 
     async def _asimilarity_search_with_relevance_scores(
         self, query: str, k: int = 4, **kwargs: Any
     ) -> list[tuple[Document, float]]:
         """``_similarity_search_with_relevance_scores`` through the store's ``asearch``."""
-        params = self.search_params.replace(k=k, **kwargs)
+        params = self._params(k, kwargs)
         relevance = relevance_function(params)
         return [(_document(h), relevance(h.score)) for h in await self.store.asearch(query, params=params)]
 
@@ -281,7 +295,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
 
     def similarity_search_by_vector(self, embedding: list[float], k: int = 4, **kwargs: Any) -> list[Document]:
         """The ``k`` documents nearest to a query vector computed with this store's model (dense search)."""
-        params = self.search_params.replace(k=k, **kwargs)
+        params = self._params(k, kwargs)
         return [_document(h) for h in self.store.search_by_vector(embedding, params=params)]
 
     def max_marginal_relevance_search(
@@ -292,7 +306,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         The search runs in the store's mode (hybrid by default; ``mode=`` changes it); diversity is
         measured on the stored dense vectors, so nothing is encoded again.
         """
-        params = self.search_params.replace(k=k, **kwargs)
+        params = self._params(k, kwargs)
         hits = self.store.mmr_search(query, params=params, candidates=fetch_k, lambda_mult=lambda_mult)
         return [_document(h) for h in hits]
 
@@ -300,7 +314,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
         self, embedding: list[float], k: int = 4, fetch_k: int = 20, lambda_mult: float = 0.5, **kwargs: Any
     ) -> list[Document]:
         """``max_marginal_relevance_search`` from a query vector (the candidates come from a dense search)."""
-        params = self.search_params.replace(k=k, **kwargs)
+        params = self._params(k, kwargs)
         hits = self.store.mmr_search(embedding, params=params, candidates=fetch_k, lambda_mult=lambda_mult)
         return [_document(h) for h in hits]
 
@@ -332,7 +346,7 @@ class MilvusHybridVectorStore(MilvusCompatMethods, VectorStore):
                     "search_type='similarity_score_threshold' needs search_kwargs['score_threshold']"
                 )
             fields = {"search_type": search_type, "score_threshold": options.pop("score_threshold")}
-        params = SearchParams.from_mapping(options, self.search_params)
+        params = SearchParams.from_mapping(langchain_expressions(options), self.search_params)
         if search_type in SEARCH_MODES:
             params = params.replace(mode=search_type)
         tags = list(kwargs.pop("tags", None) or []) + ["MilvusHybridVectorStore"]

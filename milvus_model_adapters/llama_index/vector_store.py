@@ -23,7 +23,7 @@ from milvus_model_adapters.llama_index.embeddings import MilvusModelEmbedding, a
 from milvus_model_adapters.llama_index.filters import to_filter
 from milvus_model_adapters.llama_index.nodes import NodeRows, document_to_node, node_from_hit, node_rows
 from milvus_model_adapters.llama_index.queries import LLAMA_INDEX_DEFAULTS
-from milvus_model_adapters.store import Hit, HybridStore, SearchParams, ids_expression
+from milvus_model_adapters.store import Hit, HybridStore, SearchParams, ids_expression, llama_index_fields
 
 _ADD_OPTIONS = frozenset({"batch_size", "show_progress"})
 
@@ -90,6 +90,8 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
         embed_model: BaseEmbedding | DenseSource | None = None,
         search_params: SearchParams | None = None,
         tenant: str | None = None,
+        scalar_field_names: Sequence[str] | None = None,
+        scalar_field_types: Sequence[Any] | None = None,
         **store_kwargs: Any,
     ) -> None:
         """Open or create the collection.
@@ -104,11 +106,20 @@ class MilvusHybridVectorStore(BasePydanticVectorStore):
                 query decides the mode and the number of hits.
             tenant: Read and write this tenant's nodes only, in a store opened with ``tenant_field=``
                 (see ``HybridStore.for_tenant``); without it, a query may name one in its keyword arguments.
-            **store_kwargs: Passed to ``HybridStore`` (``sparse``, ``drop_existing``, ``client``, ...).
+            scalar_field_names: As in LlamaIndex's ``MilvusVectorStore``: node metadata keys kept in typed
+                columns of a new collection (``HybridStore``'s ``fields=``), of ``scalar_field_types``
+                (pymilvus ``DataType`` values; ``VARCHAR`` of 65,535 bytes). A node may lack such a key where the
+                engine has nulls; other keys stay in the JSON field.
+            scalar_field_types: The ``DataType`` of each of ``scalar_field_names``.
+            **store_kwargs: Passed to ``HybridStore`` (``sparse``, ``drop_existing``, ``client``, ``fields``, ...).
         """
         super().__init__(stores_text=True)
         if store is not None and not isinstance(store, HybridStore):
             raise InvalidTypeError(f"store must be a HybridStore, got {type(store).__name__}")
+        if scalar_field_names is not None or scalar_field_types is not None:
+            if "fields" in store_kwargs or store is not None:
+                raise InvalidInputError("scalar_field_names / scalar_field_types shape a new store: give them alone")
+            store_kwargs["fields"] = llama_index_fields(scalar_field_names, scalar_field_types)
         if store is None:
             store = HybridStore(uri, collection, dense=as_dense_encoder(embed_model), **store_kwargs)
         self._store = store if tenant is None else store.for_tenant(tenant)

@@ -21,6 +21,12 @@ _EXPORTS = {
     "Filter": "milvus_model_adapters.store.filters",
     "combine": "milvus_model_adapters.store.filters",
     "compile_filter": "milvus_model_adapters.store.filters",
+    "from_langchain_milvus": "milvus_model_adapters.store.filters",
+    "MetadataField": "milvus_model_adapters.store.fields",
+    "langchain_milvus_fields": "milvus_model_adapters.store.framework_fields",
+    "llama_index_fields": "milvus_model_adapters.store.framework_fields",
+    "MetadataFields": "milvus_model_adapters.store.fields",
+    "infer_fields": "milvus_model_adapters.store.field_inference",
     "RRF": "milvus_model_adapters.store.search.fusion",
     "Weighted": "milvus_model_adapters.store.search.fusion",
     "Decay": "milvus_model_adapters.store.search.ranking",
@@ -43,9 +49,15 @@ if TYPE_CHECKING:  # "X as X": the names this package hands on
     from milvus_model_adapters.store.collection import Collection as Collection
     from milvus_model_adapters.store.documents import content_id as content_id
     from milvus_model_adapters.store.documents import ids_expression as ids_expression
+    from milvus_model_adapters.store.field_inference import infer_fields as infer_fields
+    from milvus_model_adapters.store.fields import MetadataField as MetadataField
+    from milvus_model_adapters.store.fields import MetadataFields as MetadataFields
     from milvus_model_adapters.store.filters import Filter as Filter
     from milvus_model_adapters.store.filters import combine as combine
     from milvus_model_adapters.store.filters import compile_filter as compile_filter
+    from milvus_model_adapters.store.filters import from_langchain_milvus as from_langchain_milvus
+    from milvus_model_adapters.store.framework_fields import langchain_milvus_fields as langchain_milvus_fields
+    from milvus_model_adapters.store.framework_fields import llama_index_fields as llama_index_fields
     from milvus_model_adapters.store.hybrid import HybridStore as HybridStore
     from milvus_model_adapters.store.routes import SparseRoute as SparseRoute
     from milvus_model_adapters.store.search.fusion import RRF as RRF

@@ -29,6 +29,7 @@ from milvus_model_adapters.store.connection import (
     query_all,
 )
 from milvus_model_adapters.store.engine import Engine, detect
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.filters import Filter, combine, compile_filter, metadata_expression
 from milvus_model_adapters.store.types import Document
 
@@ -71,6 +72,8 @@ class Collection:
         )
         self.engine = detect(self.client, local=self.is_local)
         """The engine (Milvus Lite 2.5, Milvus Lite 3 or a server) and what it can do."""
+        self.fields = MetadataFields()
+        """The collection's typed metadata columns (``store.fields``); none when every key is in the JSON field."""
 
     @property
     def aclient(self) -> Any | None:
@@ -153,13 +156,13 @@ class Collection:
         keys = documents.check_ids(ids)
         if not keys:
             return []
-        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else list(schema.OUTPUT_FIELDS)
+        fields = schema.read_fields(self.fields) + ([schema.DENSE] if with_embeddings else [])
         if scope:
             fields.append(str(self.tenant_field))
         with milvus_errors("get documents"):
             found = self.client.get(self.collection, ids=keys, output_fields=fields)
         rows = {r[schema.ID]: r for r in found if not scope or r[str(self.tenant_field)] == self.tenant}
-        return [documents.from_row(rows[k]) for k in keys if k in rows]
+        return [documents.from_row(rows[k], self.fields) for k in keys if k in rows]
 
     def count(self) -> int:
         """Number of stored documents (the view's tenant's, in a view)."""
@@ -187,13 +190,13 @@ class Collection:
         ``expr`` is a raw Milvus expression in which a bare name that is no field of the store is a
         metadata key (``"year > 2000"``).
         """
-        fields = [*schema.OUTPUT_FIELDS, schema.DENSE] if with_embeddings else schema.OUTPUT_FIELDS
+        fields = schema.read_fields(self.fields) + ([schema.DENSE] if with_embeddings else [])
         if limit is not None:
             check_positive_int(limit, what="limit")
         for row in query_all(
             self.client, self.collection, self._where(filter, expr), fields, action="read documents", limit=limit
         ):
-            yield documents.from_row(row)
+            yield documents.from_row(row, self.fields)
 
     def ids(self, *, filter: Filter | None = None, expr: str | None = None) -> list[str]:
         """The ids of the stored documents that ``filter`` and ``expr`` select (every id without them)."""
@@ -205,4 +208,8 @@ class Collection:
 
     def _where(self, filter: Filter | None, expr: str | None) -> str:
         """The expression of a filter and a raw expression (bare names in it are metadata keys)."""
-        return combine(self._scope(), compile_filter(filter, self.engine), metadata_expression(expr) if expr else None)
+        return combine(
+            self._scope(),
+            compile_filter(filter, self.engine, self.fields),
+            metadata_expression(expr, self.fields, native_in=self.engine.native_in) if expr else None,
+        )

@@ -23,6 +23,7 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.store import documents, indexes, schema, steps, tenants
 from milvus_model_adapters.store.collection import Collection
 from milvus_model_adapters.store.connection import milvus_errors, query_all
+from milvus_model_adapters.store.fields import FieldsSpec, MetadataFields
 from milvus_model_adapters.store.filters import Filter, combine
 from milvus_model_adapters.store.opening import open_collection
 from milvus_model_adapters.store.sparse.base import SparseSource
@@ -56,6 +57,7 @@ class DocumentStore(Collection):
         drop_existing: bool = False,
         client: MilvusClient | None = None,
         tenant_field: str | None = None,
+        fields: FieldsSpec | MetadataFields | None = None,
     ) -> None:
         """Connect, load the dense model, then open (or create) the collection; the arguments are ``HybridStore``'s.
 
@@ -67,7 +69,9 @@ class DocumentStore(Collection):
         """Where the store's sparse vectors come from (``ClientBM25``, ``BuiltinBM25``, ``LearnedSparse``)."""
         # Connect before loading a model, so a locked or unreachable database fails fast.
         super().__init__(uri, collection, token=token, db_name=db_name, client=client, tenant_field=tenant_field)
-        self._set_up(dense, dense_index, sparse_index, drop_existing)
+        reserved = sorted({*schema.STORE_FIELDS, *([self.tenant_field] if self.tenant_field else [])})
+        declared = _declared(fields, reserved)
+        self._set_up(dense, dense_index, sparse_index, drop_existing, declared)
 
     def _set_up(
         self,
@@ -75,6 +79,7 @@ class DocumentStore(Collection):
         dense_index: Mapping[str, Any] | None,
         sparse_index: Mapping[str, Any] | None,
         drop_existing: bool,
+        fields: MetadataFields,
     ) -> None:
         """Load the model, check the index choices against the engine, then open (or create) the collection."""
         self.dense = as_dense_encoder(dense)
@@ -86,7 +91,7 @@ class DocumentStore(Collection):
         if drop_existing:
             self.drop()
         with milvus_errors(f"open collection {self.collection!r}"):
-            open_collection(
+            self.fields = open_collection(
                 self.client,
                 self.collection,
                 dim=self.dense.dim,
@@ -95,6 +100,7 @@ class DocumentStore(Collection):
                 tenant_field=self.tenant_field,
                 dense_index=dense_index,
                 sparse_index=sparse_index,
+                fields=fields,
             )
             if self.sparse.open(self._count_all()):
                 self.refresh_bm25()
@@ -183,6 +189,7 @@ class DocumentStore(Collection):
         docs, keys = documents.prepare(
             texts, metadatas, ids, embeddings, dim=self.dense.dim, dedupe=dedupe, namespace=self.tenant
         )
+        self.fields.check([d.metadata for d in docs], [d.id for d in docs])
         self.sparse.check_documents([d.metadata for d in docs])
         if scope:
             assert self.tenant_field is not None and self.tenant is not None
@@ -193,10 +200,12 @@ class DocumentStore(Collection):
         """Encode a batch and write it (with the tenant of a view), then flush."""
         given = [d.embedding for d in docs]
         dense = (yield steps.Work(self.dense.encode_documents, ([d.text for d in docs],))) if None in given else given
-        rows: list[dict[str, Any]] = [
-            {schema.ID: d.id, schema.TEXT: d.text, schema.METADATA: d.metadata, schema.DENSE: v}
-            for d, v in zip(docs, dense, strict=True)
-        ]
+        rows: list[dict[str, Any]] = []
+        for doc, vector in zip(docs, dense, strict=True):
+            columns, rest = self.fields.split(doc.metadata)
+            rows.append(
+                {schema.ID: doc.id, schema.TEXT: doc.text, schema.METADATA: rest, schema.DENSE: vector, **columns}
+            )
         if self.tenant_field is not None:
             for row in rows:
                 row[self.tenant_field] = self.tenant
@@ -287,7 +296,7 @@ class DocumentStore(Collection):
             InvalidInputError: If the sparse source has nothing to refresh.
         """
         batch_size = check_positive_int(batch_size, what="batch_size")
-        fields = [schema.ID, schema.TEXT, schema.METADATA, schema.DENSE]
+        fields = [*schema.read_fields(self.fields), schema.DENSE]
         fields += [self.tenant_field] if self.tenant_field else []
         done = 0
         with self._lock, milvus_errors("re-encode BM25 vectors"):
@@ -303,6 +312,14 @@ class DocumentStore(Collection):
                 bar.close()
             self.client.flush(self.collection)
         return done
+
+
+def _declared(fields: FieldsSpec | MetadataFields | None, reserved: list[str]) -> MetadataFields:
+    """The checked ``fields=`` of a store; a proposal (``infer_fields``) leaves out the store's own names."""
+    if isinstance(fields, MetadataFields):
+        kept = {k: v for k, v in fields.items() if not (fields.proposed and k in reserved)}
+        return MetadataFields(kept, reserved=reserved, proposed=fields.proposed)
+    return MetadataFields(fields, reserved=reserved)
 
 
 def _batches(docs: list[Document], batch_size: int, show_progress: bool) -> Iterator[list[Document]]:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from milvus_model_adapters._validate import check_texts
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.filters.emit import one_of
 from milvus_model_adapters.store.types import Document
 
@@ -189,11 +190,11 @@ def ids_expression(ids: Any) -> str:
     return one_of(schema.ID, list(check_ids(ids)))
 
 
-def from_row(row: Mapping[str, Any]) -> Document:
-    """A document from a Milvus row."""
+def from_row(row: Mapping[str, Any], fields: MetadataFields | None = None) -> Document:
+    """A document from a Milvus row (its metadata: the JSON field's keys and the typed columns of ``fields``)."""
     return Document(
         id=str(row[schema.ID]),
         text=str(row.get(schema.TEXT, "")),
-        metadata=dict(row.get(schema.METADATA) or {}),
+        metadata=fields.joined(row, row.get(schema.METADATA)) if fields else dict(row.get(schema.METADATA) or {}),
         embedding=[float(x) for x in row[schema.DENSE]] if schema.DENSE in row else None,
     )

@@ -51,6 +51,12 @@ class Engine:
     """Twin vectors score exactly alike on every call (Milvus Lite 3's float32 scores may differ by a rounding)."""
     async_client: bool = True
     """pymilvus's ``AsyncMilvusClient`` talks to it (a served engine; not an in-process Milvus Lite file)."""
+    null_values: bool = True
+    """Scalar columns may be nullable (a typed metadata column may lack a value)."""
+    field_descriptions: bool = True
+    """A collection's schema keeps the description of each field."""
+    array_columns: bool = True
+    """Rows with ``ARRAY`` fields are read back (pymilvus cannot read Milvus Lite 2.5's: "Unsupported data type")."""
 
 
 SERVER = Engine(
@@ -80,6 +86,8 @@ LITE_2_5 = replace(
     batched_hybrid_search=False,
     consistency_levels=False,
     concurrent_searches=False,
+    null_values=False,
+    array_columns=False,
 )
 """Milvus Lite 2.5: what it does differently from a server."""
 LITE_3 = replace(
@@ -93,6 +101,7 @@ LITE_3 = replace(
     posting_walk=False,
     consistency_levels=False,
     stable_scores=False,
+    field_descriptions=False,
 )
 """Milvus Lite 3: what it does differently from a server."""
 
@@ -218,6 +227,27 @@ CAPABILITIES = (
         "runs in this process (a Milvus Lite file)",
         "sends the async methods' calls with `AsyncMilvusClient`, one per event loop (`.aclient`)",
         "runs the async methods' blocking calls in a worker thread",
+    ),
+    Capability(
+        "null_values",
+        "stores nulls in nullable scalar fields",
+        "refuses nullable fields",
+        "lets a document lack a typed metadata column's key (a null, read back as a missing key)",
+        "makes typed metadata columns not null: every document needs a value for each",
+    ),
+    Capability(
+        "field_descriptions",
+        "keeps each field's description",
+        "forgets field descriptions",
+        "marks typed metadata columns in their description",
+        "also lists typed metadata columns in a collection property",
+    ),
+    Capability(
+        "array_columns",
+        "returns `ARRAY` fields that pymilvus reads",
+        'returns `ARRAY` fields that pymilvus cannot read ("Unsupported data type: 0")',
+        "keeps list metadata in `array<...>` columns where declared",
+        "refuses `array<...>` columns (list metadata stays in the JSON field, where `$contains` works)",
     ),
 )
 """Every capability of ``Engine``, in the order ``mma doctor`` prints them."""

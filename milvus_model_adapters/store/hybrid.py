@@ -23,6 +23,7 @@ from milvus_model_adapters.errors import InvalidInputError
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import documents, steps
 from milvus_model_adapters.store.document_store import DocumentStore
+from milvus_model_adapters.store.fields import FieldsSpec, MetadataFields
 from milvus_model_adapters.store.search.coalesce import Coalescer
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchOptions, SearchParams
 from milvus_model_adapters.store.search.runner import Searcher
@@ -71,6 +72,7 @@ class HybridStore(DocumentStore):
         builtin_analyzer_params: Mapping[str, Any] | None = None,
         search_params: SearchParams | None = None,
         tenant_field: str | None = None,
+        fields: FieldsSpec | MetadataFields | None = None,
     ) -> None:
         """Open (or create) a collection.
 
@@ -106,9 +108,14 @@ class HybridStore(DocumentStore):
             tenant_field: Keep a tenant on every row in a field of this name (a new collection's; see
                 ``milvus_model_adapters.store.tenants``): every read and write then goes through
                 ``for_tenant`` (or a search's ``tenant=``), and a call without a tenant is a ``TenantRequiredError``.
+            fields: Typed metadata columns of a new collection: metadata key -> ``"int64"``, ``"double"``,
+                ``"varchar"``, ``"bool"``, ``"array<varchar>"`` ... or a ``MetadataField`` (see
+                ``milvus_model_adapters.store.fields``; ``infer_fields`` proposes them from a first batch). Every
+                other key stays in the JSON field. An existing collection keeps its own columns: ``fields``, if
+                given, must match them.
 
         Raises:
-            SchemaMismatchError: If the collection exists with another schema or dimension.
+            SchemaMismatchError: If the collection exists with another schema or dimension, or other columns.
             StoreLockedError: If another process holds the Milvus Lite file.
         """
         if dense is not None and dense is sparse:  # one model for both (BGE-M3): one pass per batch
@@ -139,9 +146,17 @@ class HybridStore(DocumentStore):
             drop_existing=drop_existing,
             client=client,
             tenant_field=tenant_field,
+            fields=fields,
         )
         self._searcher = Searcher(
-            self.client, self.collection, self.dense, self.sparse, self._lock, self.engine, self._async_client
+            self.client,
+            self.collection,
+            self.dense,
+            self.sparse,
+            self._lock,
+            self.engine,
+            self._async_client,
+            fields=self.fields,
         )
         searcher = self._searcher
         self._coalescer = Coalescer(lambda texts, p, vectors, scope: searcher.arun(texts, p, vectors, scope=scope))

@@ -8,6 +8,7 @@ from typing import Any
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from milvus_model_adapters.errors import SchemaMismatchError
+from milvus_model_adapters.store.fields import MetadataFields
 
 ID = "id"
 TEXT = "text"
@@ -52,13 +53,14 @@ def build_schema(
     analyzer_params: dict[str, Any] | None,
     tenant_field: str | None = None,
     partition_key: bool = False,
+    fields: MetadataFields | None = None,
 ) -> Any:
-    """Create the schema: string id, text, JSON metadata, dense vector, sparse BM25 vector, and a tenant.
+    """Create the schema: string id, text, JSON metadata, dense vector, sparse BM25 vector, a tenant, typed columns.
 
     With client-side BM25 the sparse field holds this package's BM25 document vectors; the
     statistics can always be recounted from ``text``. With Milvus's built-in BM25 the sparse field
     is the output of a BM25 function over ``text``. ``tenant_field``, if given, is a string field
-    (a partition key if ``partition_key``; see ``tenants``).
+    (a partition key if ``partition_key``; see ``tenants``). ``fields`` are the typed metadata columns.
     """
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field(ID, DataType.VARCHAR, is_primary=True, max_length=ID_MAX_LENGTH)
@@ -74,6 +76,8 @@ def build_schema(
     schema.add_field(SPARSE, DataType.SPARSE_FLOAT_VECTOR)
     if tenant_field is not None:
         schema.add_field(tenant_field, DataType.VARCHAR, max_length=TENANT_MAX_BYTES, is_partition_key=partition_key)
+    if fields:
+        fields.add_to_schema(schema)
     if builtin_bm25:
         schema.add_function(
             Function(
@@ -92,16 +96,20 @@ def build_index_params(
     dense_index: dict[str, Any],
     sparse_index: dict[str, Any],
     tenant_field: str | None = None,
+    fields: MetadataFields | None = None,
 ) -> Any:
     """The index parameters of a new collection (see ``indexes``).
 
-    ``tenant_field``, if given, gets an ``INVERTED`` scalar index (for a tenant field that is no partition key).
+    ``tenant_field``, if given, gets an ``INVERTED`` scalar index (for a tenant field that is no partition key),
+    as does each indexed typed metadata column of ``fields``.
     """
     params = client.prepare_index_params()
     params.add_index(field_name=DENSE, **dense_index)
     params.add_index(field_name=SPARSE, **sparse_index)
     if tenant_field is not None:
         params.add_index(field_name=tenant_field, index_type="INVERTED")
+    if fields:
+        fields.add_indexes(params)
     return params
 
 
@@ -113,9 +121,10 @@ def has_builtin_bm25(description: dict[str, Any]) -> bool:
 
 
 def tenant_field_of(description: dict[str, Any]) -> str | None:
-    """The tenant field of an existing collection (its string field besides id and text), if it has one."""
+    """The tenant field of an existing collection (its string field besides id, text and metadata columns)."""
+    columns = MetadataFields.of_collection(description)
     for found in description.get("fields", []):
-        if found["name"] not in (ID, TEXT) and found["type"] == DataType.VARCHAR:
+        if found["name"] not in (ID, TEXT) and found["type"] == DataType.VARCHAR and found["name"] not in columns:
             return str(found["name"])
     return None
 
@@ -162,6 +171,16 @@ def check_schema(
             f"collection {name!r} exists with a different schema: {'; '.join(problems)}. "
             "Use another collection name, or pass drop_existing=True to delete it and its data."
         )
+
+
+def read_fields(fields: MetadataFields | None = None) -> list[str]:
+    """The fields a document is read with: id, text, the JSON metadata and the typed columns."""
+    return [*OUTPUT_FIELDS, *(fields or ())]
+
+
+def hit_fields(fields: MetadataFields | None = None) -> list[str]:
+    """The fields a search returns with each hit: text, the JSON metadata and the typed columns."""
+    return [*SEARCH_FIELDS, *(fields or ())]
 
 
 def dense_dim(description: dict[str, Any]) -> int:

@@ -17,7 +17,7 @@ from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError, Te
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
 from milvus_model_adapters.store.engine import Engine
-from milvus_model_adapters.store.filters.emit import literal
+from milvus_model_adapters.store.filters.literals import literal
 
 TENANT_MAX_BYTES = schema.TENANT_MAX_BYTES
 """Longest tenant value, in UTF-8 bytes (the field's ``max_length``)."""

@@ -5,8 +5,13 @@ own. An export is engine-neutral: a header line, then one line per document with
 metadata and dense vector::
 
     {"format": "milvus-model-adapters/export", "version": 1, "collection": "documents", "dim": 384,
-     "sparse": {"kind": "bm25", "k1": 1.5, ...}, "count": 2}
-    {"id": "a", "text": "...", "metadata": {"topic": "db"}, "dense": [0.0123, ...]}
+     "sparse": {"kind": "bm25", "k1": 1.5, ...}, "count": 2, "fields": {"year": {"type": "int64", ...}}}
+    {"id": "a", "text": "...", "metadata": {"topic": "db", "year": 2001}, "dense": [0.0123, ...]}
+
+``fields`` (absent in exports of collections without typed metadata columns) lists the typed columns, which
+the import declares again where the target engine can keep them: array columns stay in the JSON field on
+Milvus Lite 2.5 (pymilvus cannot read them back there), and so does a column some document lacks a value of
+(Milvus Lite 2.5 has no nulls). Metadata is written whole, so filters find the same documents either way.
 
 Dense vectors are carried exactly (float32 values printed in full). BM25 statistics are rebuilt
 from the texts on import with the exported settings, and every document is then encoded at the
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from milvus_model_adapters._progress import progress
@@ -27,6 +32,8 @@ from milvus_model_adapters.encoders.dense import DenseEncoder, DenseSource, as_d
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError, MilvusModelAdaptersError
 from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
+from milvus_model_adapters.store.engine import detect
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.sparse.factory import source_from_settings, source_of_collection
 from milvus_model_adapters.store.types import Document
@@ -44,6 +51,7 @@ class ExportHeader:
     dim: int
     sparse: dict[str, Any]
     count: int
+    fields: MetadataFields = field(default_factory=MetadataFields)
 
 
 def export_database(
@@ -104,6 +112,8 @@ def export_collection(store: HybridStore, out: IO[str], *, show_progress: bool =
         "sparse": store.sparse.settings(),
         "count": count,
     }
+    if store.fields:
+        header["fields"] = store.fields.to_json()
     out.write(json.dumps(header, ensure_ascii=False) + "\n")
     written = 0
     bar = progress(count, show_progress, "Exporting", "doc")
@@ -189,8 +199,15 @@ def import_collection(
             f"the exported vectors have {header.dim} dimensions; the dense model given has {encoder.dim}"
         )
     name = collection or header.collection
+    fields = _fields_for_target(header, path, uri, token=token, db_name=db_name)
     store = HybridStore(
-        uri, name, dense=encoder, sparse=source_from_settings(header.sparse), token=token, db_name=db_name
+        uri,
+        name,
+        dense=encoder,
+        sparse=source_from_settings(header.sparse),
+        token=token,
+        db_name=db_name,
+        fields=fields,
     )
     try:
         if store.count():
@@ -217,6 +234,22 @@ def import_collection(
         return store.count()
     finally:
         store.close()
+
+
+def _fields_for_target(
+    header: ExportHeader, path: str | os.PathLike[str], uri: str | os.PathLike[str], **connection: Any
+) -> MetadataFields:
+    """The exported columns the target engine can keep for these documents (``MetadataFields.for_engine``)."""
+    if not header.fields:
+        return header.fields
+    target = os.fspath(uri)
+    client = connect(target, **connection)
+    try:
+        engine = detect(client, local=is_local_uri(target))
+    finally:
+        disconnect(client, target)
+    metadatas = [value["metadata"] for _, value in _rows(path)]
+    return header.fields.for_engine(engine, metadatas)
 
 
 def _write(store: HybridStore, batch: list[Document]) -> None:
@@ -260,6 +293,7 @@ def _header(path: str | os.PathLike[str], first: tuple[int, Any] | None) -> Expo
             dim=int(value["dim"]),
             sparse=dict(value["sparse"]),
             count=int(value["count"]),
+            fields=MetadataFields.from_json(value.get("fields", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError(f"{os.fspath(path)}: malformed header ({exc!r})") from None

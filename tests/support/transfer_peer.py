@@ -1,7 +1,8 @@
 """Build, search, export and import a collection; run by this Python or by the other Milvus Lite generation's.
 
-``python tests/transfer_peer.py build|search|export|import DB [FILE]``: ``search`` prints the results
-as JSON, the others print nothing. Everything uses :class:`tests.support.fixed_dense.HashDense`, so no model is
+``python tests/transfer_peer.py build|build-typed|search|columns|export|import DB [FILE]``: ``search`` prints
+the results as JSON and ``columns`` the collection's typed metadata columns with the ids a filter on each
+finds, the others print nothing. Everything uses :class:`tests.support.fixed_dense.HashDense`, so no model is
 loaded and both generations compute the same vectors.
 """
 
@@ -41,6 +42,28 @@ def build(db: str) -> None:
         store.refresh_bm25()
 
 
+TYPED = {"n": "int64", "half": "double", "even": "bool", "tags": "array<varchar>"}
+"""Typed metadata columns of ``build-typed`` (the array where the engine returns arrays: not Milvus Lite 2.5)."""
+TYPED_FILTERS = {"n": {"$in": [1, 2, 30]}, "half": {"$gt": 15.5}, "even": False, "tags": {"$contains": "b"}}
+
+
+def build_typed(db: str) -> None:
+    texts, metas, ids = corpus()
+    with HybridStore(db, dense=HashDense()) as probe:
+        arrays = probe.engine.array_columns
+        probe.drop()
+    fields = TYPED if arrays else {k: v for k, v in TYPED.items() if k != "tags"}
+    with HybridStore(db, dense=HashDense(), fields=fields) as store:
+        store.add(texts, metadatas=metas, ids=ids)
+
+
+def columns(db: str) -> dict[str, Any]:
+    """The columns' types and, for each filter of ``TYPED_FILTERS``, the ids it finds."""
+    with HybridStore(db, dense=HashDense()) as store:
+        found = {key: sorted(store.ids(filter={key: flt})) for key, flt in TYPED_FILTERS.items()}
+        return {"types": {k: f.type for k, f in store.fields.items()}, "found": found}
+
+
 def search(db: str) -> dict[str, list[tuple[str, float]]]:
     """Top 5 of every query in every mode, as ``{"mode|query": [(id, score), ...]}``."""
     with HybridStore(db, dense=HashDense()) as store:
@@ -55,6 +78,10 @@ def main(argv: list[str]) -> None:
     command, db = argv[0], argv[1]
     if command == "build":
         build(db)
+    elif command == "build-typed":
+        build_typed(db)
+    elif command == "columns":
+        print(json.dumps(columns(db)))
     elif command == "search":
         print(json.dumps(search(db)))
     elif command == "export":

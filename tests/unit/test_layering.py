@@ -24,6 +24,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "the collection",
         (
             "store.schema",
+            "store.fields",
+            "store.field_inference",
+            "store.framework_fields",
             "store.types",
             "store.connection",
             "store.lite_files",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from milvus_model_adapters.bm25.encoder import BM25Encoder
 from milvus_model_adapters.store.engine import LITE_2_5, LITE_3, SERVER
 from milvus_model_adapters.store.filters import compile_filter
-from milvus_model_adapters.store.filters.emit import literal
+from milvus_model_adapters.store.filters.literals import literal
 from milvus_model_adapters.store.search.fusion import RRF, RouteHit, Weighted, order
 
 text_values = st.text(alphabet=st.characters(blacklist_characters="\n\r", blacklist_categories=("Cs",)), max_size=40)

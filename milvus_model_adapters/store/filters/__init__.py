@@ -9,27 +9,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from milvus_model_adapters.store.engine import LITE_2_5, LITE_3, SERVER, Engine, detect
+from milvus_model_adapters.store.fields import MetadataField
 from milvus_model_adapters.store.filters.emit import emit
 from milvus_model_adapters.store.filters.parse import Filter, Node, parse
-from milvus_model_adapters.store.filters.raw import metadata_expression
+from milvus_model_adapters.store.filters.raw import from_langchain_milvus, metadata_expression
 
 Dialect = Engine
 """The former name of ``Engine``, which held the filter features alone."""
 
 
-def compile_filter(flt: Filter | None, engine: Engine | None = None) -> str:
+def compile_filter(
+    flt: Filter | None, engine: Engine | None = None, columns: Mapping[str, MetadataField] | None = None
+) -> str:
     """Compile a filter dictionary to a Milvus expression; ``None`` or ``{}`` gives ``""``.
 
     Args:
         flt: The filter.
         engine: The engine; a Milvus server by default.
+        columns: The collection's typed metadata columns (``store.fields``): keys among them read the column.
 
     Raises:
         FilterError: On a malformed filter, or one the engine cannot express.
     """
     if flt is None or (isinstance(flt, Mapping) and not flt):
         return ""
-    return emit(parse(flt), engine if engine is not None else SERVER)
+    return emit(parse(flt), engine if engine is not None else SERVER, columns)
 
 
 def combine(*expressions: str | None) -> str:
@@ -52,6 +56,7 @@ __all__ = [
     "compile_filter",
     "detect",
     "emit",
+    "from_langchain_milvus",
     "metadata_expression",
     "parse",
 ]

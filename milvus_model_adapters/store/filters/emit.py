@@ -14,28 +14,39 @@ what a negation matches, measured on each:
   with a missing key.
 
 Every value is written as an escaped literal, so no value can change the structure of an expression.
+
+A key that is a typed metadata column of the collection (``store.fields``) is written as the column
+(``columns.py``): ``in`` works there on every engine, and a negation also matches a null.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from milvus_model_adapters.errors import FilterError
 from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.fields import MetadataField
+from milvus_model_adapters.store.filters.columns import column_of, emit_column
+from milvus_model_adapters.store.filters.literals import literal as literal
 from milvus_model_adapters.store.filters.parse import Compare, Contains, Exists, Logic, Member, Node, Not, Scalar
 from milvus_model_adapters.store.schema import METADATA
 
 
-def emit(node: Node, engine: Engine) -> str:
-    """The expression for ``node`` on ``engine``.
+def emit(node: Node, engine: Engine, columns: Mapping[str, MetadataField] | None = None) -> str:
+    """The expression for ``node`` on ``engine``, the keys among ``columns`` read from their typed column.
 
     Raises:
         FilterError: If the engine cannot express it (negated ranges, containment or ``$exists`` on
-            Milvus Lite 2.5).
+            Milvus Lite 2.5), or a value does not fit a typed column.
     """
     if isinstance(node, Logic):
-        return "(" + f" {node.op} ".join(emit(c, engine) for c in node.children) + ")"
-    path = field_path(node.child.key if isinstance(node, Not) else node.key)
+        return "(" + f" {node.op} ".join(emit(c, engine, columns) for c in node.children) + ")"
+    key = node.child.key if isinstance(node, Not) else node.key
+    column = column_of(key, columns)
+    if column is not None:
+        return emit_column(node, key, column, engine, lambda child: emit(child, engine, columns))
+    path = field_path(key)
     if isinstance(node, Compare):
         if node.op == "like" and not engine.full_like and ("_" in str(node.value) or not str(node.value).strip("%")):
             raise FilterError(
@@ -88,17 +99,6 @@ def _describe(node: Compare | Contains) -> str:
     if isinstance(node, Compare):
         return f"{node.key} {node.op} ..."
     return f"{node.function}({node.key}, ...)"
-
-
-def literal(value: Scalar) -> str:
-    """A scalar as a Milvus expression literal; strings double-quoted, backslashes and quotes escaped."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def one_of(field: str, values: list[Scalar]) -> str:

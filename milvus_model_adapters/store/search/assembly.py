@@ -13,6 +13,7 @@ from typing import Any
 
 from milvus_model_adapters.rerank.base import RerankHit
 from milvus_model_adapters.store import schema
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.search.fusion import Ranker, RouteHit, order
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
 from milvus_model_adapters.store.types import Hit
@@ -81,6 +82,7 @@ def build_hits(
     rows: Rows,
     limit: int,
     kinds: Mapping[str, str],
+    fields: MetadataFields | None = None,
 ) -> list[Hit]:
     """The best ``limit`` hits of one query: fused in hybrid mode, else the one route's order."""
     per_route = {name: {h.id: h for h in hits} for name, hits in routes.items()}
@@ -99,7 +101,7 @@ def build_hits(
             Hit(
                 id=doc_id,
                 text=row.get(schema.TEXT, ""),
-                metadata=dict(row.get(schema.METADATA) or {}),
+                metadata=metadata_of(row, fields),
                 score=fused[doc_id],
                 dense_score=d.score if d else None,
                 dense_rank=d.rank if d else None,
@@ -112,7 +114,14 @@ def build_hits(
     return hits
 
 
-def server_hits(results: Sequence[Sequence[Mapping[str, Any]]], limit: int) -> list[list[Hit]]:
+def metadata_of(row: Mapping[str, Any], fields: MetadataFields | None) -> dict[str, Any]:
+    """A hit's metadata: its JSON field's keys and its typed columns."""
+    return fields.joined(row, row.get(schema.METADATA)) if fields else dict(row.get(schema.METADATA) or {})
+
+
+def server_hits(
+    results: Sequence[Sequence[Mapping[str, Any]]], limit: int, fields: MetadataFields | None = None
+) -> list[list[Hit]]:
     """Hits of Milvus's ``hybrid_search``, in the order of client fusion (ties by id), cut to ``limit``."""
     out = []
     for found in results:
@@ -123,7 +132,7 @@ def server_hits(results: Sequence[Sequence[Mapping[str, Any]]], limit: int) -> l
                 Hit(
                     id=doc_id,
                     text=entities[doc_id].get(schema.TEXT, ""),
-                    metadata=dict(entities[doc_id].get(schema.METADATA) or {}),
+                    metadata=metadata_of(entities[doc_id], fields),
                     score=scores[doc_id],
                     fused_score=scores[doc_id],
                 )

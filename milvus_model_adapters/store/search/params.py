@@ -25,6 +25,7 @@ from milvus_model_adapters._validate import check_positive_int
 from milvus_model_adapters.errors import InvalidInputError, InvalidTypeError
 from milvus_model_adapters.rerank.base import Reranker, RerankFunction, as_reranker
 from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.filters import Filter, Node, combine, emit, metadata_expression, parse
 from milvus_model_adapters.store.search.fusion import RRF, Ranker, Weighted, make_ranker
 from milvus_model_adapters.store.search.highlight import Highlight, as_highlight
@@ -185,7 +186,7 @@ class SearchParams:
         if self.expr is not None:
             if not isinstance(self.expr, str):
                 raise InvalidTypeError(f"expr must be a string, got {type(self.expr).__name__}")
-            object.__setattr__(self, "expr", metadata_expression(self.expr))
+            metadata_expression(self.expr)  # an unclosed string or parenthesis is refused now
         if self.reranker is not None:
             object.__setattr__(self, "reranker", as_reranker(self.reranker))
         _check_grouping(self.group_by, self.group_size, self.k + self.offset)
@@ -251,13 +252,20 @@ class SearchParams:
         """A copy with ``options`` changed, validated as ``create`` does."""
         return SearchParams.create(self, **options) if options else self
 
-    def where(self, engine: Engine) -> str:
-        """The Milvus expression of ``filter`` and ``expr`` for an engine generation.
+    def where(self, engine: Engine, fields: MetadataFields | None = None) -> str:
+        """The Milvus expression of ``filter`` and ``expr`` for an engine generation and a collection's columns.
+
+        Args:
+            engine: The engine.
+            fields: The collection's typed metadata columns: keys among them are read from their column.
 
         Raises:
-            FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5).
+            FilterError: If the engine cannot express the filter (negations on Milvus Lite 2.5), or a value
+                does not fit a typed column.
         """
-        return combine(emit(self._filter_node, engine) if self._filter_node is not None else "", self.expr)
+        flt = emit(self._filter_node, engine, fields) if self._filter_node is not None else ""
+        raw = metadata_expression(self.expr, fields or (), native_in=engine.native_in) if self.expr else None
+        return combine(flt, raw)
 
     def whole_page(self) -> SearchParams:
         """The search whose hits, after the first ``offset``, are this page: ``k + offset`` hits."""

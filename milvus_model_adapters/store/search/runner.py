@@ -19,14 +19,15 @@ from pymilvus import AnnSearchRequest, MilvusClient
 
 from milvus_model_adapters.encoders.dense import DenseEncoder
 from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputError
-from milvus_model_adapters.rerank.base import Reranker, ranked
 from milvus_model_adapters.rerank.local import CosineReranker
 from milvus_model_adapters.store import schema
 from milvus_model_adapters.store.connection import milvus_errors
 from milvus_model_adapters.store.engine import Engine
+from milvus_model_adapters.store.fields import MetadataFields
 from milvus_model_adapters.store.filters import combine
 from milvus_model_adapters.store.search import assembly, grouping
 from milvus_model_adapters.store.search.controls import controlled, highlighted
+from milvus_model_adapters.store.search.engine_grouping import engine_grouped, engine_groups
 from milvus_model_adapters.store.search.fusion import RouteHit
 from milvus_model_adapters.store.search.mmr import mmr_select
 from milvus_model_adapters.store.search.params import MAX_TOP_K, SearchParams
@@ -39,6 +40,7 @@ from milvus_model_adapters.store.search.requests import (
     for_limit,
     tie_cut,
 )
+from milvus_model_adapters.store.search.rerank_stage import cosine_reranked, reranked_all
 from milvus_model_adapters.store.sparse.base import SparseSource
 from milvus_model_adapters.store.steps import Call, Steps, Work, arun, run
 from milvus_model_adapters.store.types import Hit, Hits
@@ -58,6 +60,8 @@ class Searcher:
         lock: threading.RLock,
         engine: Engine,
         async_client: Callable[[], Any | None] = lambda: None,
+        *,
+        fields: MetadataFields | None = None,
     ) -> None:
         """Search ``collection``; ``lock`` guards the sparse source's statistics against writers.
 
@@ -73,6 +77,8 @@ class Searcher:
         self._async_client = async_client
         self._index_type: str | None = None
         self._requests = RouteRequests(collection)
+        self.fields = fields if fields is not None else MetadataFields()
+        """The collection's typed metadata columns: read with each hit, and what filters compile to."""
 
     def run(
         self, texts: list[str], p: SearchParams, vectors: Vectors | None = None, *, scope: str = ""
@@ -108,31 +114,26 @@ class Searcher:
                 and single routes read it in the search itself; server fusion does not).
             scope: The expression every hit must meet besides ``p``'s filter (a tenant's).
         """
+        if p.group_by is not None and engine_groups(p, self.fields, self.engine):
+            return (yield from self._engine_grouped(texts, p, vectors, with_vectors, scope))
         if p.group_by is not None:
             return (yield from self._grouped(texts, p, vectors, with_vectors, scope))
         if p.offset:
             pages = yield from self.search(texts, p.whole_page(), vectors, with_vectors=with_vectors, scope=scope)
             return [Hits(hits[p.offset :], floored=getattr(hits, "floored", 0)) for hits in pages]
-        where = combine(scope, p.where(self.engine))
+        where = combine(scope, p.where(self.engine, self.fields))
         counts = assembly.candidate_counts(p)
-        knobs = p.knobs
-        # The engine's knobs meet the collection's index here, before any call: refusals come first.
-        index_type = (yield from self._dense_index_type()) if knobs.ef is not None or knobs.nprobe is not None else ""
-        ranged = knobs.store_range(self.engine)
+        ranged = p.knobs.store_range(self.engine)
         if ranged is not None and p.mode == "hybrid" and p.fusion == "server":
             raise InvalidInputError(
                 f"{self.engine.name} ranges only a window of the best hits inside hybrid_search: "
                 "use fusion='client' for a range search there"
             )
-        routes = RouteParams(
-            dense={"metric_type": "IP", "params": knobs.dense(index_type, self.engine)},
-            sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.engine)},
-            call=knobs.call_options(),
-        )
+        routes = yield from self._route_params(p)
         cosine = p.reranker if isinstance(p.reranker, CosineReranker) and p.reranker.same_model(self.dense) else None
         if vectors is None and (p.mode != "sparse" or cosine is not None):
             vectors = yield Work(self._encode_queries, (texts,))
-        outputs = [*schema.SEARCH_FIELDS, schema.DENSE] if with_vectors or cosine is not None else schema.SEARCH_FIELDS
+        outputs = schema.hit_fields(self.fields) + ([schema.DENSE] if with_vectors or cosine is not None else [])
         ask = Ask(counts.depth, where, outputs, routes, ranged)
         floored = [0] * len(texts)
         with milvus_errors("search", where=where):
@@ -146,12 +147,48 @@ class Searcher:
                 if cosine is not None and vectors is not None:
                     results = yield from self._rerank_stored(results, vectors, counts.pool)
                 else:
-                    results = yield Work(self._rerank_all, (p.reranker, texts, results, counts.pool))
+                    results = yield Work(reranked_all, (p.reranker, texts, results, counts.pool))
         out: list[list[Hit]] = [Hits(hits[: p.k], floored=n) for hits, n in zip(results, floored, strict=True)]
-        if p.highlight is not None:
-            marked: list[list[Hit]] = yield Work(highlighted, (texts, out, p.highlight, self.sparse.text_analyzer))
-            return marked
-        return out
+        return (yield from self._highlighted(texts, out, p))
+
+    def _engine_grouped(
+        self, texts: list[str], p: SearchParams, vectors: Vectors | None, with_vectors: bool, scope: str
+    ) -> Steps[list[list[Hit]]]:
+        """The groups of each query from Milvus's grouping search on a typed column (``engine_grouping``)."""
+        routes = yield from self._route_params(p)
+        if p.mode == "dense":
+            data = list(vectors if vectors is not None else (yield Work(self._encode_queries, (texts,))))
+        else:
+            data = yield Work(self._sparse_queries, (texts,))
+        found = yield from engine_grouped(
+            self.collection,
+            data,
+            p,
+            where=combine(scope, p.where(self.engine, self.fields)),
+            outputs=schema.hit_fields(self.fields) + ([schema.DENSE] if with_vectors else []),
+            route=routes.dense if p.mode == "dense" else routes.sparse,
+            call_options=routes.call,
+            score=self.sparse.score if p.mode == "sparse" else float,
+            fields=self.fields,
+        )
+        return (yield from self._highlighted(texts, found, p))
+
+    def _route_params(self, p: SearchParams) -> Steps[RouteParams]:
+        """Each route's search parameters: the engine's knobs met with the collection's index, before any call."""
+        knobs = p.knobs
+        index_type = (yield from self._dense_index_type()) if knobs.ef is not None or knobs.nprobe is not None else ""
+        return RouteParams(
+            dense={"metric_type": "IP", "params": knobs.dense(index_type, self.engine)},
+            sparse={"metric_type": self.sparse.metric, "params": knobs.sparse(self.engine)},
+            call=knobs.call_options(),
+        )
+
+    def _highlighted(self, texts: list[str], found: list[list[Hit]], p: SearchParams) -> Steps[list[list[Hit]]]:
+        """``found`` with each hit's highlights, if ``p`` asks for them."""
+        if p.highlight is None:
+            return found
+        marked: list[list[Hit]] = yield Work(highlighted, (texts, found, p.highlight, self.sparse.text_analyzer))
+        return marked
 
     def _grouped(
         self, texts: list[str], p: SearchParams, vectors: Vectors | None, with_vectors: bool, scope: str
@@ -283,7 +320,9 @@ class Searcher:
                     floored[i] += len(hits) - len(routes[name][i])
         kinds = {"dense": "ip", "sparse": self.sparse.metric.lower()}
         return [
-            assembly.build_hits(p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, counts.keep, kinds)
+            assembly.build_hits(
+                p.mode, p.ranker, {r: v[i] for r, v in routes.items()}, rows, counts.keep, kinds, self.fields
+            )
             for i in range(len(texts))
         ]
 
@@ -321,7 +360,7 @@ class Searcher:
                     [sparse[i] for i in which], schema.SPARSE, params.sparse, counts.depth, expr=where or None
                 ),
             ]
-            options = {"limit": limit, "output_fields": schema.SEARCH_FIELDS, **params.call}
+            options = {"limit": limit, "output_fields": schema.hit_fields(self.fields), **params.call}
             res = yield Call("hybrid_search", (self.collection, requests, ranker), options)
             return [list(r) for r in res]
 
@@ -344,33 +383,9 @@ class Searcher:
         if cut:
             for i, hits in zip(cut, (yield from answers(cut, every)), strict=True):
                 results[i] = hits
-        return assembly.server_hits(results, counts.keep)
-
-    @classmethod
-    def _rerank_all(cls, reranker: Reranker, texts: list[str], results: list[list[Hit]], pool: int) -> list[list[Hit]]:
-        return [cls._rerank(reranker, q, hits, pool) for q, hits in zip(texts, results, strict=True)]
-
-    @staticmethod
-    def _rerank(reranker: Reranker, query: str, hits: list[Hit], pool: int) -> list[Hit]:
-        if not hits:
-            return []
-        top = hits[:pool]
-        return assembly.reranked(top, reranker.rerank(query, [h.text or " " for h in top])) + hits[pool:]
+        return assembly.server_hits(results, counts.keep, self.fields)
 
     def _rerank_stored(self, results: list[list[Hit]], vectors: Vectors, pool: int) -> Steps[list[list[Hit]]]:
-        """Cosine reranking from the dense vectors the store holds: nothing is encoded again.
-
-        A hit whose vector is no longer stored (deleted after the search found it) is not dropped: it
-        follows the reranked hits, in its order, as candidates beyond the pool do.
-        """
+        """Cosine reranking from the dense vectors the store holds (``rerank_stage.cosine_reranked``)."""
         stored = yield from self._vectors_of([h for hits in results for h in hits[:pool]])
-        out = []
-        for query_vector, hits in zip(vectors, results, strict=True):
-            top = [h for h in hits[:pool] if h.id in stored]
-            gone = [h for h in hits[:pool] if h.id not in stored]
-            if top:
-                matrix = np.asarray([stored[h.id] for h in top], dtype=np.float32)
-                ranking = ranked(CosineReranker.score_vectors(query_vector, matrix), [h.text for h in top], len(top))
-                top = assembly.reranked(top, ranking)
-            out.append(top + gone + hits[pool:])
-        return out
+        return cosine_reranked(results, vectors, stored, pool)

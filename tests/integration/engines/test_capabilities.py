@@ -176,3 +176,54 @@ def test_batched_hybrid_search_fuses_each_query_alone_where_the_engine_says(raw:
 
     batched, alone = fused([0, 1])[1], fused([1])[0]
     assert (batched == alone) == engine.batched_hybrid_search, (batched, alone)
+
+
+def _column_collection(client: Any, add: Callable[[Any], None], rows: list[dict[str, Any]]) -> str:
+    name = "probe_" + uuid.uuid4().hex[:10]
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=16)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=2)
+    add(schema)
+    index = client.prepare_index_params()
+    index.add_index("dense", index_type="FLAT", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=index)
+    client.insert(name, [{**row, "dense": [1.0, 0.0]} for row in rows])
+    client.flush(name)
+    client.load_collection(name)
+    return name
+
+
+def test_null_values_are_the_engines(raw: tuple[Any, Engine]) -> None:
+    client, engine = raw
+
+    def nullable(schema: Any) -> None:
+        schema.add_field("year", DataType.INT64, nullable=True)
+
+    works, answer = _works(
+        lambda: _ids(
+            client, _column_collection(client, nullable, [{"id": "a", "year": 1}, {"id": "b"}]), "year is null"
+        )
+    )
+    assert (works and answer == ["b"]) == engine.null_values, answer
+
+
+def test_field_descriptions_are_the_engines(raw: tuple[Any, Engine]) -> None:
+    client, engine = raw
+
+    def described(schema: Any) -> None:
+        schema.add_field("year", DataType.INT64, description="mma:metadata")
+
+    name = _column_collection(client, described, [{"id": "a", "year": 1}])
+    found = {f["name"]: f.get("description") for f in client.describe_collection(name)["fields"]}
+    assert (found["year"] == "mma:metadata") == engine.field_descriptions, found
+
+
+def test_array_columns_are_the_engines(raw: tuple[Any, Engine]) -> None:
+    client, engine = raw
+
+    def tags(schema: Any) -> None:
+        schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=8)
+
+    name = _column_collection(client, tags, [{"id": "a", "tags": ["x", "y"]}])
+    works, answer = _works(lambda: client.query(name, filter='array_contains(tags, "x")', output_fields=["tags"]))
+    assert (works and [list(r["tags"]) for r in answer] == [["x", "y"]]) == engine.array_columns, answer

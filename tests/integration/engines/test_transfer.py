@@ -264,3 +264,62 @@ def test_a_collection_with_milvus_bm25_moves_too(tmp_path: Path) -> None:
     with HybridStore(str(target), dense=HashDense(), sparse="builtin") as store:
         after = {q: [(h.id, h.score) for h in store.search(q, 5, mode="sparse")] for q in peer.QUERIES}
     assert_same_results(before, after)
+
+
+def _typed_moves(source: Path, target: Path, dump: Path, *, build: Any, importer: Any, reader: Any) -> None:
+    """A collection with typed columns exported, imported, and read back the same."""
+    build(str(source))
+    with open(dump, "w", encoding="utf-8") as out:
+        export_database(str(source), out)
+    header = json.loads(dump.read_text(encoding="utf-8").splitlines()[0])
+    before, after = reader(source), None
+    assert set(header["fields"]) == set(before["types"])
+    importer(dump, target)
+    after = reader(target)
+    # Every filter finds the same documents; a column the target cannot keep stays in the JSON field there.
+    assert after["found"] == before["found"]
+    assert set(after["types"]) <= set(before["types"])
+    texts, metas, ids = peer.corpus()
+    assert {i: r["metadata"] for i, r in rows(dump).items()} == dict(zip(ids, metas, strict=True))
+
+
+def test_typed_columns_move_with_the_collection(tmp_path: Path) -> None:
+    _typed_moves(
+        tmp_path / "typed.db",
+        tmp_path / "copy.db",
+        tmp_path / "dump.jsonl",
+        build=peer.build_typed,
+        importer=lambda dump, target: import_collection(dump, str(target), dense=HashDense()),
+        reader=lambda db: peer.columns(str(db)),
+    )
+    assert peer.columns(str(tmp_path / "copy.db"))["types"] == peer.columns(str(tmp_path / "typed.db"))["types"]
+
+
+@needs_other
+def test_typed_columns_move_to_the_other_generation(tmp_path: Path) -> None:
+    assert OTHER_PYTHON is not None
+    here, other = tmp_path / "here.db", tmp_path / "other.db"
+    peer.build_typed(str(here))
+    before = peer.columns(str(here))
+    _typed_moves(
+        here,
+        other,
+        tmp_path / "dump.jsonl",
+        build=lambda db: None,
+        importer=lambda dump, target: run_peer(OTHER_PYTHON, "import", str(target), str(dump)),
+        reader=lambda db: (
+            peer.columns(str(db)) if db == here else json.loads(run_peer(OTHER_PYTHON, "columns", str(db)))
+        ),
+    )
+    moved = json.loads(run_peer(OTHER_PYTHON, "columns", str(other)))["types"]
+    assert {k: v for k, v in moved.items() if k != "tags"} == {k: v for k, v in before["types"].items() if k != "tags"}
+
+
+@needs_other
+def test_typed_columns_move_from_the_other_generation(tmp_path: Path) -> None:
+    assert OTHER_PYTHON is not None
+    other, here, dump = tmp_path / "other.db", tmp_path / "here.db", tmp_path / "dump.jsonl"
+    run_peer(OTHER_PYTHON, "build-typed", str(other))
+    run_peer(OTHER_PYTHON, "export", str(other), str(dump))
+    import_collection(dump, str(here), dense=HashDense())
+    assert peer.columns(str(here))["found"] == json.loads(run_peer(OTHER_PYTHON, "columns", str(other)))["found"]
