@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from milvus_model_adapters.store import HybridStore, MetadataField
+from milvus_model_adapters.store import Boost, Decay, HybridStore, MetadataField
 from milvus_model_adapters.store.search.engine_grouping import engine_groups
 
 SOURCES = ["a.md", "b.md", "c.md", "d.md", "e.md"]
@@ -43,7 +43,11 @@ def twins(
         uri, options = request.getfixturevalue("server_uri"), {"drop_existing": True}
     suffix = uuid.uuid4().hex[:8]
     typed = HybridStore(
-        uri, f"typed_{suffix}", dense=_Unit(), fields={"source": MetadataField("varchar", nullable=False)}, **options
+        uri,
+        f"typed_{suffix}",
+        dense=_Unit(),
+        fields={"source": MetadataField("varchar", nullable=False), "n": "int64"},
+        **options,
     )
     plain = HybridStore(uri, f"plain_{suffix}", dense=_Unit(), client=typed.client, **options)
     ids = [f"d{i:02d}" for i in range(len(TEXTS))]
@@ -92,8 +96,19 @@ def test_the_stores_own_grouping_where_the_engine_would_differ(twins: tuple[Hybr
     for options in (
         {"mode": "hybrid"},  # two routes fused here
         {"mode": "dense", "min_relevance": 0.0},  # a control after the engine
-        {"mode": "dense", "group_by": "n"},  # a JSON key
+        {"mode": "dense", "group_size": 2},  # groups the engine would fill
     ):
         params = typed.search_params.replace(**{"group_by": "source", **options})
         assert not engine_groups(params, typed.fields, typed.engine)
         assert _shown(typed.search("alpha", 3, params=params)) == _shown(plain.search("alpha", 3, params=params))
+
+
+@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])
+def test_decay_and_boosts_read_a_typed_column_as_a_json_key(twins: tuple[HybridStore, HybridStore], mode: str) -> None:
+    typed, plain = twins
+    options: dict[str, Any] = {
+        "mode": mode,
+        "decay": Decay("n", "gauss", origin=20, scale=5),
+        "boost": Boost({"n": {"$in": [3, 4, 5]}}, 2.0),
+    }
+    assert _shown(typed.search("alpha", 8, **options)) == _shown(plain.search("alpha", 8, **options))
