@@ -55,6 +55,8 @@ def examples(doc: str) -> list[str]:
 
 
 PARAMS = [pytest.param(pkg, name, id=f"{pkg}.{name}") for pkg, names in CLASSES.items() for name in names]
+LOADERS = [pytest.param("langchain", "FileChunkLoader"), pytest.param("llama_index", "FileChunkReader")]
+"""The frameworks' file loaders: their examples run (their docstrings follow no vector-store template)."""
 
 
 @pytest.mark.parametrize(("package", "name"), PARAMS)
@@ -76,3 +78,22 @@ def test_class_docstring_examples_run(package: str, name: str, tmp_path: Path, m
         close = getattr(value, "close", None)
         if type(value).__name__ in ("HybridStore", "MilvusHybridVectorStore") and callable(close):
             close()
+
+
+@pytest.mark.parametrize(("package", "name"), LOADERS)
+def test_loader_docstring_examples_run(
+    package: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cls = getattr(importlib.import_module(f"milvus_model_adapters.{package}"), name)
+    blocks = examples(cls.__doc__ or "")
+    assert blocks, f"{name}'s docstring has no runnable example"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__docstring__"}
+    for code in blocks:
+        exec(compile(code, f"<{package}.{name} docstring>", "exec"), namespace)  # noqa: S102
+    for value in namespace.values():
+        close = getattr(value, "close", None)
+        if type(value).__name__ == "MilvusHybridVectorStore" and callable(close):
+            close()
+        elif type(value).__name__ == "MilvusHybridVectorStore":
+            value.store.close()  # type: ignore[attr-defined]
