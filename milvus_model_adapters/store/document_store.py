@@ -318,7 +318,7 @@ def _declared(fields: FieldsSpec | MetadataFields | None, reserved: list[str]) -
     """The checked ``fields=`` of a store; a proposal (``infer_fields``) leaves out the store's own names."""
     if isinstance(fields, MetadataFields):
         kept = {k: v for k, v in fields.items() if not (fields.proposed and k in reserved)}
-        return MetadataFields(kept, reserved=reserved, proposed=fields.proposed)
+        return MetadataFields(kept, reserved=reserved, proposed=fields.proposed, optional=fields.optional)
     return MetadataFields(fields, reserved=reserved)
 
 

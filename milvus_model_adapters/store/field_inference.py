@@ -23,10 +23,16 @@ def infer_fields(
     mixed) ``double``, ``bool`` ``bool``, a list of one of them ``array<...>``; a key holding dicts, mixed types,
     empty lists or only ``None`` stays in the JSON field, as do the ``reserved`` names (a store leaves out its
     own). The result is a proposal: a store given it creates these columns in a new collection, and an existing
-    collection keeps its own.
+    collection keeps its own; a key some document of the batch lacks stays in the JSON field on an engine without
+    nulls (Milvus Lite 2.5).
     """
     kinds: dict[str, set[str]] = {}
     longest: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for meta in metadatas:
+        for key, value in (meta or {}).items():
+            if value is not None:
+                seen[key] = seen.get(key, 0) + 1
     for meta in metadatas:
         for key, value in (meta or {}).items():
             if value is None or key in reserved or not (isinstance(key, str) and NAME.fullmatch(key)):
@@ -46,7 +52,8 @@ def infer_fields(
         kind = found.pop()
         capacity = max(DEFAULT_MAX_CAPACITY, longest.get(key, 0))
         fields[key] = MetadataField(kind, max_length=max_length, max_capacity=min(capacity, 4096))
-    return MetadataFields(fields, proposed=True)
+    optional = [key for key in fields if seen.get(key, 0) < len(metadatas)]
+    return MetadataFields(fields, proposed=True, optional=optional)
 
 
 def _kind(value: Any) -> str | None:

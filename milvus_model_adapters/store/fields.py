@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias
 
@@ -170,7 +170,12 @@ class MetadataFields(Mapping[str, MetadataField]):
     """The typed metadata columns of a collection, by metadata key (an empty one: every key in JSON)."""
 
     def __init__(
-        self, fields: FieldsSpec | None = None, *, reserved: Sequence[str] = (), proposed: bool = False
+        self,
+        fields: FieldsSpec | None = None,
+        *,
+        reserved: Sequence[str] = (),
+        proposed: bool = False,
+        optional: Collection[str] = (),
     ) -> None:
         """Check a ``fields=`` declaration.
 
@@ -178,6 +183,8 @@ class MetadataFields(Mapping[str, MetadataField]):
             fields: Metadata key -> type name or ``MetadataField``.
             reserved: Names no column may take (the store's own fields, a tenant field).
             proposed: The columns are a proposal (``infer_fields``): a collection that exists keeps its own.
+            optional: Proposed columns that some document lacked: they stay in the JSON field on an engine
+                without nulls.
 
         Raises:
             InvalidInputError: On a key that cannot name a column, or one of ``reserved``.
@@ -187,6 +194,8 @@ class MetadataFields(Mapping[str, MetadataField]):
             raise InvalidTypeError(f"fields must be a dict of metadata key -> type, got {type(fields).__name__}")
         self.proposed = proposed
         """Whether these columns are only proposed for a new collection (an existing one keeps its own)."""
+        self.optional = frozenset(optional)
+        """Proposed columns that some document lacked (kept in the JSON field where the engine has no nulls)."""
         self._fields: dict[str, MetadataField] = {}
         for name, declared in (fields or {}).items():
             if not isinstance(name, str) or not NAME.fullmatch(name):
@@ -228,9 +237,10 @@ class MetadataFields(Mapping[str, MetadataField]):
         return next((name for name, f in self._fields.items() if f.partition_key), None)
 
     def not_null(self) -> MetadataFields:
-        """The same columns, none of them nullable (for an engine without nulls)."""
+        """The same columns, none of them nullable (for an engine without nulls), the ``optional`` ones left out."""
         return MetadataFields(
-            {name: replace(f, nullable=False) for name, f in self._fields.items()}, proposed=self.proposed
+            {name: replace(f, nullable=False) for name, f in self._fields.items() if name not in self.optional},
+            proposed=self.proposed,
         )
 
     def property(self) -> dict[str, str]:
@@ -240,7 +250,9 @@ class MetadataFields(Mapping[str, MetadataField]):
     def without_partition_key(self) -> MetadataFields:
         """The same columns, none of them a partition key (an indexed, non-null column instead)."""
         return MetadataFields(
-            {name: replace(f, partition_key=False) for name, f in self._fields.items()}, proposed=self.proposed
+            {name: replace(f, partition_key=False) for name, f in self._fields.items()},
+            proposed=self.proposed,
+            optional=self.optional,
         )
 
     # ------------------------------------------------------------------ documents
@@ -307,33 +319,6 @@ class MetadataFields(Mapping[str, MetadataField]):
         for name, spec in self._fields.items():
             if spec.index and not spec.partition_key and spec.element is None:
                 params.add_index(field_name=name, index_type="INVERTED")
-
-    def to_json(self) -> dict[str, dict[str, Any]]:
-        """The columns as JSON (an export's header): name -> type, lengths, nullability, partition key."""
-        return {
-            name: {
-                "type": f.type,
-                "max_length": f.max_length,
-                "max_capacity": f.max_capacity,
-                "nullable": f.nullable,
-                "partition_key": f.partition_key,
-            }
-            for name, f in self._fields.items()
-        }
-
-    @classmethod
-    def from_json(cls, value: Any) -> MetadataFields:
-        """Columns from ``to_json``'s form.
-
-        Raises:
-            InvalidInputError: On a malformed declaration.
-        """
-        if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
-            raise InvalidInputError(f"metadata fields must be an object of name -> declaration, got {value!r}")
-        try:
-            return cls({name: MetadataField(**dict(spec)) for name, spec in value.items()})
-        except TypeError as exc:
-            raise InvalidInputError(f"malformed metadata field declaration ({exc})") from None
 
     def for_engine(self, engine: Engine, metadatas: Sequence[Mapping[str, Any]]) -> MetadataFields:
         """The columns an engine can keep for these documents; the others' keys stay in the JSON field.

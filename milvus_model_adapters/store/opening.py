@@ -53,7 +53,9 @@ def open_collection(
         if arrays and not engine.array_columns and fields.proposed:
             # Proposed columns (inferred, or an integration's names): lists stay in the JSON field, where
             # $contains, array_contains and key[0] work alike.
-            fields = MetadataFields({k: f for k, f in fields.items() if k not in arrays}, proposed=True)
+            fields = MetadataFields(
+                {k: f for k, f in fields.items() if k not in arrays}, proposed=True, optional=fields.optional
+            )
         elif arrays and not engine.array_columns:
             raise InvalidInputError(
                 f"{engine.name} cannot keep {arrays[0]!r} in an array column (pymilvus cannot read its ARRAY "

@@ -33,7 +33,7 @@ from milvus_model_adapters.errors import DimensionMismatchError, InvalidInputErr
 from milvus_model_adapters.store import documents, schema
 from milvus_model_adapters.store.connection import connect, disconnect, is_local_uri, milvus_errors
 from milvus_model_adapters.store.engine import detect
-from milvus_model_adapters.store.fields import MetadataFields
+from milvus_model_adapters.store.fields import MetadataField, MetadataFields
 from milvus_model_adapters.store.hybrid import HybridStore
 from milvus_model_adapters.store.sparse.factory import source_from_settings, source_of_collection
 from milvus_model_adapters.store.types import Document
@@ -113,7 +113,7 @@ def export_collection(store: HybridStore, out: IO[str], *, show_progress: bool =
         "count": count,
     }
     if store.fields:
-        header["fields"] = store.fields.to_json()
+        header["fields"] = fields_to_json(store.fields)
     out.write(json.dumps(header, ensure_ascii=False) + "\n")
     written = 0
     bar = progress(count, show_progress, "Exporting", "doc")
@@ -293,12 +293,40 @@ def _header(path: str | os.PathLike[str], first: tuple[int, Any] | None) -> Expo
             dim=int(value["dim"]),
             sparse=dict(value["sparse"]),
             count=int(value["count"]),
-            fields=MetadataFields.from_json(value.get("fields", {})),
+            fields=fields_from_json(value.get("fields", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInputError(f"{os.fspath(path)}: malformed header ({exc!r})") from None
     source_from_settings(header.sparse)  # unknown or broken settings fail here
     return header
+
+
+def fields_to_json(fields: MetadataFields) -> dict[str, dict[str, Any]]:
+    """An export header's ``fields``: name -> type, lengths, nullability, partition key."""
+    return {
+        name: {
+            "type": f.type,
+            "max_length": f.max_length,
+            "max_capacity": f.max_capacity,
+            "nullable": f.nullable,
+            "partition_key": f.partition_key,
+        }
+        for name, f in fields.items()
+    }
+
+
+def fields_from_json(value: Any) -> MetadataFields:
+    """The columns of an export header's ``fields``.
+
+    Raises:
+        InvalidInputError: On a malformed declaration.
+    """
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise InvalidInputError(f"metadata fields must be an object of name -> declaration, got {value!r}")
+    try:
+        return MetadataFields({name: MetadataField(**spec) for name, spec in value.items()})
+    except TypeError as exc:
+        raise InvalidInputError(f"malformed metadata field declaration ({exc})") from None
 
 
 def _document(path: str | os.PathLike[str], number: int, value: Any, dim: int) -> Document:
