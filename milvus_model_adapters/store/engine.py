@@ -56,7 +56,7 @@ class Engine:
     field_descriptions: bool = True
     """A collection's schema keeps the description of each field."""
     array_columns: bool = True
-    """Rows with ``ARRAY`` fields are read back (pymilvus cannot read Milvus Lite 2.5's: "Unsupported data type")."""
+    """Every answer of a collection with an ``ARRAY`` field is read (not Milvus Lite 2.5's empty ones)."""
 
 
 SERVER = Engine(
@@ -244,8 +244,8 @@ CAPABILITIES = (
     ),
     Capability(
         "array_columns",
-        "returns `ARRAY` fields that pymilvus reads",
-        'returns `ARRAY` fields that pymilvus cannot read ("Unsupported data type: 0")',
+        "answers that pymilvus reads from a collection with `ARRAY` fields",
+        "answers with no row that pymilvus cannot read from a collection with `ARRAY` fields",
         "keeps list metadata in `array<...>` columns where declared",
         "refuses `array<...>` columns (list metadata stays in the JSON field, where `$contains` works)",
     ),

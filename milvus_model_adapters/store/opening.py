@@ -58,8 +58,9 @@ def open_collection(
             )
         elif arrays and not engine.array_columns:
             raise InvalidInputError(
-                f"{engine.name} cannot keep {arrays[0]!r} in an array column (pymilvus cannot read its ARRAY "
-                "fields back): leave it out of fields=, so that it stays in the JSON field, where $contains works"
+                f"{engine.name} cannot keep {arrays[0]!r} in an array column (pymilvus cannot read its answers with "
+                "no row from such a collection): leave it out of fields=, so that it stays in the JSON field, "
+                "where $contains works"
             )
         partition_key = tenants.uses_partition_key(engine)
         client.create_collection(

@@ -10,7 +10,7 @@ metadata and dense vector::
 
 ``fields`` (absent in exports of collections without typed metadata columns) lists the typed columns, which
 the import declares again where the target engine can keep them: array columns stay in the JSON field on
-Milvus Lite 2.5 (pymilvus cannot read them back there), and so does a column some document lacks a value of
+Milvus Lite 2.5 (pymilvus cannot read its empty answers there), and so does a column some document lacks a value of
 (Milvus Lite 2.5 has no nulls). Metadata is written whole, so filters find the same documents either way.
 
 Dense vectors are carried exactly (float32 values printed in full). BM25 statistics are rebuilt

@@ -225,5 +225,8 @@ def test_array_columns_are_the_engines(raw: tuple[Any, Engine]) -> None:
         schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=8)
 
     name = _column_collection(client, tags, [{"id": "a", "tags": ["x", "y"]}])
-    works, answer = _works(lambda: client.query(name, filter='array_contains(tags, "x")', output_fields=["tags"]))
-    assert (works and [list(r["tags"]) for r in answer] == [["x", "y"]]) == engine.array_columns, answer
+    found = client.query(name, filter='array_contains(tags, "x")', output_fields=["tags"])
+    assert [list(r["tags"]) for r in found] == [["x", "y"]]  # rows with arrays read back everywhere
+    # An answer with no row is what pymilvus cannot read from Milvus Lite 2.5 ("Unsupported data type: 0").
+    works, answer = _works(lambda: client.query(name, filter='id == "none"', output_fields=["tags"]))
+    assert (works and list(answer) == []) == engine.array_columns, answer
