@@ -6,7 +6,7 @@ imported when the first such file is read.
 """
 
 from milvus_model_adapters.files.chunking import Span, chunk_spans, chunk_text
-from milvus_model_adapters.files.chunks import Chunk, chunk_document, iter_chunks
+from milvus_model_adapters.files.chunks import Chunk, FileChunks, chunk_document, iter_chunks
 from milvus_model_adapters.files.readers import (
     FORMATS,
     INSTALL_HINT,
@@ -33,6 +33,7 @@ __all__ = [
     "SUPPORTED_SUFFIXES",
     "Chunk",
     "Extracted",
+    "FileChunks",
     "NoTextLayerError",
     "Skipped",
     "SourceDocument",

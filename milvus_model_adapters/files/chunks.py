@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 from milvus_model_adapters.files.chunking import chunk_spans
 from milvus_model_adapters.files.sources import Skipped, SourceDocument, iter_sources
 from milvus_model_adapters.store import content_id
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,3 +74,48 @@ def iter_chunks(
     """
     for doc in iter_sources(paths, include=include, exclude=exclude, skipped=skipped):
         yield from chunk_document(doc, chunk_words=chunk_words, chunk_overlap=chunk_overlap)
+
+
+class FileChunks:
+    """The chunks of some files and folders, read anew at each iteration, and what the last one did not read.
+
+    What the LangChain loader and the LlamaIndex reader hold: they translate each ``Chunk`` to their document.
+    """
+
+    def __init__(
+        self,
+        paths: str | PathLike[str] | Sequence[str | PathLike[str]],
+        *,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        chunk_words: int = 180,
+        chunk_overlap: int = 30,
+    ) -> None:
+        """Name the files and folders (see ``iter_chunks`` for the options)."""
+        items = [paths] if isinstance(paths, str | PathLike) else list(paths)
+        self.paths = [str(p) for p in items]
+        self.include = list(include)
+        self.exclude = list(exclude)
+        self.chunk_words = chunk_words
+        self.chunk_overlap = chunk_overlap
+        self.skipped: list[Skipped] = []
+        """The files (and JSONL records) the last iteration did not read, with their reasons."""
+
+    def __iter__(self) -> Iterator[Chunk]:
+        """The chunks file by file; each file not read is logged as a warning once the files are read.
+
+        Raises:
+            InvalidInputError: For a missing path, or a named file that cannot be read.
+            MissingDependencyError: If a PDF, HTML or Word file is met without the ``documents`` extra.
+        """
+        self.skipped = []
+        yield from iter_chunks(
+            self.paths,
+            include=self.include,
+            exclude=self.exclude,
+            chunk_words=self.chunk_words,
+            chunk_overlap=self.chunk_overlap,
+            skipped=self.skipped,
+        )
+        for skipped in self.skipped:
+            logger.warning("not read: %s (%s: %s)", skipped.source, skipped.reason, skipped.detail)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from os import PathLike
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
-from milvus_model_adapters.files import Skipped, iter_chunks
-
-logger = logging.getLogger(__name__)
+from milvus_model_adapters.files import FileChunks, Skipped
 
 
 class FileChunkLoader(BaseLoader):
@@ -59,13 +56,15 @@ class FileChunkLoader(BaseLoader):
             chunk_words: Most words in a chunk (the default fits the bundled model's window).
             chunk_overlap: Words shared by neighbouring chunks.
         """
-        items = [paths] if isinstance(paths, str | PathLike) else list(paths)
-        self.paths = [str(p) for p in items]
-        self.include = list(include)
-        self.exclude = list(exclude)
-        self.chunk_words = chunk_words
-        self.chunk_overlap = chunk_overlap
-        self.skipped: list[Skipped] = []
+        self.files = FileChunks(
+            paths, include=include, exclude=exclude, chunk_words=chunk_words, chunk_overlap=chunk_overlap
+        )
+        """The files and folders, and how they are chunked."""
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """The files (and JSONL records) the last load did not read, with their reasons."""
+        return self.files.skipped
 
     def lazy_load(self) -> Iterator[Document]:
         """Yield the chunks file by file.
@@ -74,16 +73,5 @@ class FileChunkLoader(BaseLoader):
             InvalidInputError: For a missing path, or a named file that cannot be read.
             MissingDependencyError: If a PDF, HTML or Word file is met without the ``documents`` extra.
         """
-        self.skipped = []
-        chunks = iter_chunks(
-            self.paths,
-            include=self.include,
-            exclude=self.exclude,
-            chunk_words=self.chunk_words,
-            chunk_overlap=self.chunk_overlap,
-            skipped=self.skipped,
-        )
-        for chunk in chunks:
+        for chunk in self.files:
             yield Document(page_content=chunk.text, metadata=chunk.metadata, id=chunk.id)
-        for skipped in self.skipped:
-            logger.warning("not loaded: %s (%s: %s)", skipped.source, skipped.reason, skipped.detail)

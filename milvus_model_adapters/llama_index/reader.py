@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from os import PathLike
 from typing import Any
@@ -10,9 +9,7 @@ from typing import Any
 from llama_index.core.readers.base import BaseReader
 from llama_index.core.schema import Document
 
-from milvus_model_adapters.files import Skipped, iter_chunks
-
-logger = logging.getLogger(__name__)
+from milvus_model_adapters.files import FileChunks, Skipped
 
 _HIDDEN_FROM_LLM = ["fingerprint", "chunk"]
 
@@ -70,13 +67,15 @@ class FileChunkReader(BaseReader):
             chunk_words: Most words in a chunk (the default fits the bundled model's window).
             chunk_overlap: Words shared by neighbouring chunks.
         """
-        items = [paths] if isinstance(paths, str | PathLike) else list(paths)
-        self.paths = [str(p) for p in items]
-        self.include = list(include)
-        self.exclude = list(exclude)
-        self.chunk_words = chunk_words
-        self.chunk_overlap = chunk_overlap
-        self.skipped: list[Skipped] = []
+        self.files = FileChunks(
+            paths, include=include, exclude=exclude, chunk_words=chunk_words, chunk_overlap=chunk_overlap
+        )
+        """The files and folders, and how they are chunked."""
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        """The files (and JSONL records) the last load did not read, with their reasons."""
+        return self.files.skipped
 
     def lazy_load_data(self, *args: Any, **load_kwargs: Any) -> Iterable[Document]:
         """Yield the chunks file by file.
@@ -85,16 +84,7 @@ class FileChunkReader(BaseReader):
             InvalidInputError: For a missing path, or a named file that cannot be read.
             MissingDependencyError: If a PDF, HTML or Word file is met without the ``documents`` extra.
         """
-        self.skipped = []
-        chunks = iter_chunks(
-            self.paths,
-            include=self.include,
-            exclude=self.exclude,
-            chunk_words=self.chunk_words,
-            chunk_overlap=self.chunk_overlap,
-            skipped=self.skipped,
-        )
-        for chunk in chunks:
+        for chunk in self.files:
             yield Document(
                 id_=chunk.id,
                 text=chunk.text,
@@ -102,8 +92,6 @@ class FileChunkReader(BaseReader):
                 excluded_embed_metadata_keys=list(chunk.metadata),
                 excluded_llm_metadata_keys=[k for k in _HIDDEN_FROM_LLM if k in chunk.metadata],
             )
-        for skipped in self.skipped:
-            logger.warning("not read: %s (%s: %s)", skipped.source, skipped.reason, skipped.detail)
 
     def load_data(self, *args: Any, **load_kwargs: Any) -> list[Document]:
         """All the chunks at once (see :meth:`lazy_load_data`)."""

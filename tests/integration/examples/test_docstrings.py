@@ -59,6 +59,22 @@ LOADERS = [pytest.param("langchain", "FileChunkLoader"), pytest.param("llama_ind
 """The frameworks' file loaders: their examples run (their docstrings follow no vector-store template)."""
 
 
+def run_examples(package: str, name: str, doc: str) -> None:
+    """Run a docstring's examples in order in one namespace (in the current folder), then close its stores."""
+    blocks = examples(doc)
+    assert blocks, f"{name}'s docstring has no runnable example"
+    namespace: dict[str, object] = {"__name__": "__docstring__"}
+    for code in blocks:
+        exec(compile(code, f"<{package}.{name} docstring>", "exec"), namespace)  # noqa: S102
+    for value in namespace.values():
+        if type(value).__name__ not in ("HybridStore", "MilvusHybridVectorStore"):
+            continue
+        close = getattr(value, "close", None)
+        store = close if callable(close) else getattr(getattr(value, "store", None), "close", None)
+        if callable(store):
+            store()
+
+
 @pytest.mark.parametrize(("package", "name"), PARAMS)
 def test_class_docstring_examples_run(package: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cls = getattr(importlib.import_module(f"milvus_model_adapters.{package}"), name)
@@ -68,16 +84,8 @@ def test_class_docstring_examples_run(package: str, name: str, tmp_path: Path, m
             assert section in doc, f"{name}'s docstring lacks the {section!r} section of LangChain's template"
     else:
         assert "Examples:" in doc and "Args:" in doc, f"{name}'s docstring lacks LlamaIndex's Args / Examples"
-    blocks = examples(doc)
-    assert blocks, f"{name}'s docstring has no runnable example"
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": "__docstring__"}
-    for code in blocks:
-        exec(compile(code, f"<{package}.{name} docstring>", "exec"), namespace)  # noqa: S102
-    for value in namespace.values():
-        close = getattr(value, "close", None)
-        if type(value).__name__ in ("HybridStore", "MilvusHybridVectorStore") and callable(close):
-            close()
+    run_examples(package, name, doc)
 
 
 @pytest.mark.parametrize(("package", "name"), LOADERS)
@@ -85,15 +93,5 @@ def test_loader_docstring_examples_run(
     package: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cls = getattr(importlib.import_module(f"milvus_model_adapters.{package}"), name)
-    blocks = examples(cls.__doc__ or "")
-    assert blocks, f"{name}'s docstring has no runnable example"
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": "__docstring__"}
-    for code in blocks:
-        exec(compile(code, f"<{package}.{name} docstring>", "exec"), namespace)  # noqa: S102
-    for value in namespace.values():
-        close = getattr(value, "close", None)
-        if type(value).__name__ == "MilvusHybridVectorStore" and callable(close):
-            close()
-        elif type(value).__name__ == "MilvusHybridVectorStore":
-            value.store.close()  # type: ignore[attr-defined]
+    run_examples(package, name, cls.__doc__ or "")

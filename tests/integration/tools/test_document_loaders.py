@@ -52,7 +52,7 @@ def test_langchain_loader_yields_the_cli_chunks_and_searches(
     expected = indexed_by_cli(root, tmp_path / "cli.db")
     loader = FileChunkLoader(root, chunk_words=30, chunk_overlap=5)
     assert inspect.isgenerator(loader.lazy_load())
-    with caplog.at_level(logging.WARNING, logger="milvus_model_adapters.langchain.loader"):
+    with caplog.at_level(logging.WARNING, logger="milvus_model_adapters.files.chunks"):
         docs = loader.load()
     assert {d.id: (d.page_content, d.metadata) for d in docs} == expected
     assert {Path(s.source).name: s.reason for s in loader.skipped} == SKIPPED
